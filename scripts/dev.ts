@@ -1,0 +1,136 @@
+/**
+ * `npm run dev`: the whole house on one machine. A Temporal dev server with its Web UI and a SQLite file
+ * (workflows survive a restart), the project's search attributes, the LiteLLM emulator seeded with demo
+ * users, and the worker. Ctrl-C stops everything it started.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startEmulator, type Emulator } from '../emulator';
+import { searchAttributeCliArgs } from '../src/search-attributes';
+import { portIsFree, startProcess, waitForPort, type ManagedProcess } from './processes';
+import { requireTemporalCli } from './temporal-cli';
+
+const HOST = '127.0.0.1';
+const TEMPORAL_PORT = Number(process.env.DEV_TEMPORAL_PORT ?? 7233);
+const UI_PORT = Number(process.env.DEV_UI_PORT ?? 8233);
+const EMULATOR_PORT = Number(process.env.DEV_EMULATOR_PORT ?? 4000);
+const MASTER_KEY = process.env.DEV_LITELLM_MASTER_KEY ?? 'sk-dev-master-key';
+const DEFAULT_TEAM_ID = 'openhands-default';
+const STATE_DIR = join(__dirname, '..', '.dev');
+
+/** Legacy users in the shape OpenHands left them before orgs: a personal budget, keys in the shared team. */
+function seedDemo(emulator: Emulator): void {
+  emulator.seed.team({ team_id: DEFAULT_TEAM_ID, team_alias: 'OpenHands default' });
+  for (const [userId, maxBudget, spend] of [
+    ['alice', 20, 4.5],
+    ['bob', 10, 0],
+    ['carol', 50, 49.75],
+  ] as const) {
+    emulator.seed.user({ user_id: userId, user_email: `${userId}@example.com`, max_budget: maxBudget, spend });
+    emulator.seed.membership({ user_id: userId, team_id: DEFAULT_TEAM_ID });
+    emulator.seed.key({ user_id: userId, team_id: DEFAULT_TEAM_ID, key_alias: `legacy key of ${userId}` });
+  }
+}
+
+async function main(): Promise<void> {
+  for (const [what, port] of [
+    ['Temporal', TEMPORAL_PORT],
+    ['Web UI', UI_PORT],
+    ['emulator', EMULATOR_PORT],
+  ] as const) {
+    if (!(await portIsFree(HOST, port))) throw new Error(`Port ${port} (${what}) is in use: stop what holds it first`);
+  }
+  mkdirSync(STATE_DIR, { recursive: true });
+  const temporalCli = requireTemporalCli();
+  const processes: ManagedProcess[] = [];
+  let emulator: Emulator | undefined;
+
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write('\nStopping…\n');
+    for (const p of [...processes].reverse()) await p.stop();
+    await emulator?.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    const server = startProcess(
+      'temporal',
+      temporalCli,
+      [
+        'server',
+        'start-dev',
+        '--ip',
+        HOST,
+        '--port',
+        String(TEMPORAL_PORT),
+        '--ui-port',
+        String(UI_PORT),
+        '--db-filename',
+        join(STATE_DIR, 'temporal.db'),
+        '--log-level',
+        'warn',
+        ...searchAttributeCliArgs(),
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] }
+    );
+    processes.push(server);
+    await waitForPort(HOST, TEMPORAL_PORT, 60_000);
+
+    emulator = await startEmulator({ port: EMULATOR_PORT, masterKey: MASTER_KEY });
+    seedDemo(emulator);
+
+    const worker = startProcess(
+      'worker',
+      process.execPath,
+      [require.resolve('tsx/cli'), join(__dirname, '..', 'src', 'worker.ts')],
+      {
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: `${HOST}:${TEMPORAL_PORT}`,
+          LITELLM_API_URL: emulator.url,
+          LITELLM_API_KEY: MASTER_KEY,
+          LITELLM_DEFAULT_TEAM_ID: DEFAULT_TEAM_ID,
+          ENABLE_BILLING: 'true',
+          DEFAULT_INITIAL_BUDGET: '10',
+        },
+      }
+    );
+    processes.push(worker);
+    void worker.exited.then((code) => {
+      if (!stopping) {
+        process.stderr.write(`The worker exited (${code}); stopping.\n`);
+        void stopAll(1);
+      }
+    });
+
+    const env = TEMPORAL_PORT === 7233 ? '' : `TEMPORAL_ADDRESS=${HOST}:${TEMPORAL_PORT} `;
+    process.stdout.write(
+      [
+        '',
+        `Temporal Web UI   http://${HOST}:${UI_PORT}`,
+        `Temporal server   ${HOST}:${TEMPORAL_PORT}   (state in .dev/temporal.db)`,
+        `LiteLLM emulator  ${emulator.url}   (demo users alice, bob, carol; master key from DEV_LITELLM_MASTER_KEY)`,
+        '',
+        'Try:',
+        `  ${env}npx tsx src/cli.ts migrate --org alice --user alice --wait`,
+        `  ${env}npx tsx src/cli.ts status --org alice --user alice`,
+        `  ${env}npx tsx src/cli.ts rollback --org bob --user bob`,
+        '',
+        'Ctrl-C stops everything.',
+        '',
+      ].join('\n')
+    );
+    await server.exited;
+    if (!stopping) await stopAll(1);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    await stopAll(1);
+  }
+}
+
+void main();

@@ -1,0 +1,213 @@
+/**
+ * The typed way for an app to start and steer the workflows: inputs validated before anything starts, one
+ * operation per entity at a time, and the operator's view (state, resume, rollback).
+ *
+ * ```ts
+ * const workflows = await LiteLLMWorkflowsClient.connect(loadTemporalConfig());
+ * const result = await workflows.executeMigrateEntries({ orgId, userId, userSettings });
+ * ```
+ */
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  type WorkflowHandle,
+  type WorkflowIdReusePolicy,
+} from '@temporalio/client';
+import type { TemporalConfig } from './config';
+import { InvalidInputError, inputSchemas, parseInput } from './inputs';
+import { ORG_ID, STATE, TEAM_ID, USER_ID } from './search-attributes';
+import {
+  decideUpdate,
+  stateQuery,
+  workflowIds,
+  type AddTeamCreditsInput,
+  type CreateEntriesInput,
+  type DowngradeEntriesInput,
+  type MigrateEntriesInput,
+  type OperationName,
+  type OperationState,
+  type SetTeamBudgetInput,
+} from './workflows/definitions';
+import type * as workflows from './workflows';
+
+export { InvalidInputError };
+
+/** Another operation on the same entity is running; it carries that run's workflow id. */
+export class OperationInProgressError extends Error {
+  constructor(
+    readonly workflowId: string,
+    readonly workflowType: string
+  ) {
+    super(`Another operation is already in progress for this entity (workflow id ${workflowId})`);
+    this.name = 'OperationInProgressError';
+  }
+}
+
+/** A `resume` or `rollback` that does not fit the operation's state (nothing awaited, wrong decision). */
+export class DecisionRefusedError extends Error {
+  constructor(
+    readonly workflowId: string,
+    reason: string
+  ) {
+    super(`Decision refused for ${workflowId}: ${reason}`);
+    this.name = 'DecisionRefusedError';
+  }
+}
+
+type Workflows = typeof workflows;
+type ResultOf<N extends OperationName> = Awaited<ReturnType<Workflows[N]>>;
+
+export class LiteLLMWorkflowsClient {
+  constructor(
+    readonly client: Client,
+    readonly taskQueue: string
+  ) {}
+
+  static async connect(config: TemporalConfig): Promise<LiteLLMWorkflowsClient> {
+    const connection = await Connection.connect({
+      address: config.address,
+      ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+      ...(config.tls ? { tls: true } : {}),
+    });
+    return new LiteLLMWorkflowsClient(new Client({ connection, namespace: config.namespace }), config.taskQueue);
+  }
+
+  async close(): Promise<void> {
+    await this.client.connection.close();
+  }
+
+  startCreateEntries(input: CreateEntriesInput) {
+    const parsed = parseInput('createEntries', inputSchemas.createEntries, input);
+    return this.start('createEntries', parsed, workflowIds.tenancy(parsed.orgId, parsed.userId), {
+      orgId: parsed.orgId,
+      userId: parsed.userId,
+    });
+  }
+
+  startMigrateEntries(input: MigrateEntriesInput) {
+    const parsed = parseInput('migrateEntries', inputSchemas.migrateEntries, input);
+    return this.start('migrateEntries', parsed, workflowIds.tenancy(parsed.orgId, parsed.userId), {
+      orgId: parsed.orgId,
+      userId: parsed.userId,
+    });
+  }
+
+  startDowngradeEntries(input: DowngradeEntriesInput) {
+    const parsed = parseInput('downgradeEntries', inputSchemas.downgradeEntries, input);
+    return this.start('downgradeEntries', parsed, workflowIds.tenancy(parsed.orgId, parsed.userId), {
+      orgId: parsed.orgId,
+      userId: parsed.userId,
+    });
+  }
+
+  startSetTeamBudget(input: SetTeamBudgetInput) {
+    const parsed = parseInput('setTeamBudget', inputSchemas.setTeamBudget, input);
+    return this.start('setTeamBudget', parsed, workflowIds.teamBudget(parsed.teamId), { teamId: parsed.teamId });
+  }
+
+  /**
+   * Adds a purchase's credits exactly once: a second call with the same purchase id returns the handle of
+   * the first run (running or closed) instead of adding again.
+   */
+  async startAddTeamCredits(input: AddTeamCreditsInput): Promise<WorkflowHandle<Workflows['addTeamCredits']>> {
+    const parsed = parseInput('addTeamCredits', inputSchemas.addTeamCredits, input);
+    const workflowId = workflowIds.credits(parsed.purchaseId);
+    try {
+      return await this.start(
+        'addTeamCredits',
+        parsed,
+        workflowId,
+        { orgId: parsed.orgId, userId: parsed.userId, teamId: parsed.orgId },
+        'REJECT_DUPLICATE'
+      );
+    } catch (err) {
+      if (err instanceof OperationInProgressError) return this.client.workflow.getHandle(workflowId);
+      throw err;
+    }
+  }
+
+  async executeCreateEntries(input: CreateEntriesInput): Promise<ResultOf<'createEntries'>> {
+    return (await this.startCreateEntries(input)).result();
+  }
+
+  async executeMigrateEntries(input: MigrateEntriesInput): Promise<ResultOf<'migrateEntries'>> {
+    return (await this.startMigrateEntries(input)).result();
+  }
+
+  async executeDowngradeEntries(input: DowngradeEntriesInput): Promise<ResultOf<'downgradeEntries'>> {
+    return (await this.startDowngradeEntries(input)).result();
+  }
+
+  async executeSetTeamBudget(input: SetTeamBudgetInput): Promise<ResultOf<'setTeamBudget'>> {
+    return (await this.startSetTeamBudget(input)).result();
+  }
+
+  async executeAddTeamCredits(input: AddTeamCreditsInput): Promise<ResultOf<'addTeamCredits'>> {
+    return (await this.startAddTeamCredits(input)).result();
+  }
+
+  /** The operation's progress: each step, the last error, the decision awaited. */
+  getState(workflowId: string): Promise<OperationState> {
+    return this.client.workflow.getHandle(workflowId).query(stateQuery);
+  }
+
+  /** Operator: run the failed step again (for example after LiteLLM was fixed). */
+  resume(workflowId: string): Promise<OperationState> {
+    return this.decide(workflowId, 'retry');
+  }
+
+  /**
+   * Operator: undo what the operation did. A paused operation is told to roll back; a running one is
+   * cancelled, which rolls back too and ends as cancelled.
+   */
+  async rollback(workflowId: string): Promise<OperationState> {
+    const state = await this.getState(workflowId);
+    if (state.awaiting?.allowed.includes('rollback')) return this.decide(workflowId, 'rollback');
+    if (state.phase !== 'running') {
+      throw new DecisionRefusedError(workflowId, `the operation is ${state.phase} and cannot be rolled back now`);
+    }
+    await this.client.workflow.getHandle(workflowId).cancel();
+    return this.getState(workflowId);
+  }
+
+  private async decide(workflowId: string, decision: 'retry' | 'rollback'): Promise<OperationState> {
+    try {
+      return await this.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [decision] });
+    } catch (err) {
+      const reason =
+        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      throw new DecisionRefusedError(workflowId, reason);
+    }
+  }
+
+  private async start<N extends OperationName>(
+    operation: N,
+    input: Parameters<Workflows[N]>[0],
+    workflowId: string,
+    ids: { orgId?: string; userId?: string; teamId?: string },
+    reusePolicy: WorkflowIdReusePolicy = 'ALLOW_DUPLICATE'
+  ): Promise<WorkflowHandle<Workflows[N]>> {
+    const searchAttributes = [
+      ...(ids.orgId ? [{ key: ORG_ID, value: ids.orgId }] : []),
+      ...(ids.userId ? [{ key: USER_ID, value: ids.userId }] : []),
+      ...(ids.teamId ? [{ key: TEAM_ID, value: ids.teamId }] : []),
+      { key: STATE, value: 'Running' },
+    ];
+    try {
+      return await this.client.workflow.start<Workflows[N]>(operation, {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input] as Parameters<Workflows[N]>,
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: reusePolicy,
+        typedSearchAttributes: searchAttributes,
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new OperationInProgressError(workflowId, err.workflowType);
+      }
+      throw err;
+    }
+  }
+}

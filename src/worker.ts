@@ -1,0 +1,135 @@
+/**
+ * The worker process: validated configuration in, one task queue polled, LiteLLM protected by concurrency
+ * and rate limits, JSON logs with secrets redacted, a graceful stop on SIGTERM/SIGINT.
+ */
+import { createHmac } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type LogEntry,
+  type NativeConnectionOptions,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import { createActivities } from './activities';
+import {
+  ConfigError,
+  loadWorkerConfig,
+  type LiteLLMConfig,
+  type ProvisioningConfig,
+  type TemporalConfig,
+  type WorkerConfig,
+} from './config';
+import { LiteLLMClient } from './litellm/client';
+import { redact } from './redact';
+
+/** The derivation secret of issued keys: configured, else derived from the master key (stable across restarts). */
+export function keyDerivationSecret(litellm: LiteLLMConfig): string {
+  return (
+    litellm.keyDerivationSecret ??
+    createHmac('sha256', litellm.masterKey).update('litellm-workflows/key-derivation/v1').digest('base64url')
+  );
+}
+
+/** The activities bound to one LiteLLM client; close the client when the worker is done. */
+export function createLiteLLMActivities(litellm: LiteLLMConfig, provisioning: ProvisioningConfig) {
+  const client = new LiteLLMClient(litellm);
+  const activities = createActivities({
+    client,
+    provisioning,
+    liteLLMBaseUrl: litellm.baseUrl,
+    keyDerivationSecret: keyDerivationSecret(litellm),
+  });
+  return { client, activities };
+}
+
+/** Connection options for Temporal: plain on a laptop, TLS and an API key for Temporal Cloud or a secured cluster. */
+export function temporalConnectionOptions(temporal: TemporalConfig): NativeConnectionOptions {
+  return {
+    address: temporal.address,
+    ...(temporal.apiKey ? { apiKey: temporal.apiKey } : {}),
+    ...(temporal.tls
+      ? {
+          tls:
+            temporal.tlsCertPath && temporal.tlsKeyPath
+              ? {
+                  clientCertPair: { crt: readFileSync(temporal.tlsCertPath), key: readFileSync(temporal.tlsKeyPath) },
+                }
+              : true,
+        }
+      : {}),
+  };
+}
+
+/** Workflow code: the bundle built at build time in production (exactly the reviewed code, fast start), else the sources. */
+function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const bundlePath = join(__dirname, '..', 'workflow-bundle.js');
+  if (process.env.NODE_ENV === 'production' && existsSync(bundlePath))
+    return { workflowBundle: { codePath: bundlePath } };
+  return { workflowsPath: require.resolve('./workflows') };
+}
+
+/** Worker options from configuration: the limits that protect LiteLLM, the grace time of a stop. */
+export function workerOptions(config: WorkerConfig): Omit<WorkerOptions, 'connection' | 'activities'> {
+  return {
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...workflowSource(),
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    ...(config.worker.maxActivitiesPerSecond ? { maxActivitiesPerSecond: config.worker.maxActivitiesPerSecond } : {}),
+    ...(config.worker.taskQueueMaxActivitiesPerSecond
+      ? { maxTaskQueueActivitiesPerSecond: config.worker.taskQueueMaxActivitiesPerSecond }
+      : {}),
+    shutdownGraceTime: config.worker.shutdownGraceMs,
+  };
+}
+
+/** One JSON line per log entry, secrets redacted. */
+function writeJsonLog(entry: LogEntry): void {
+  const line = {
+    time: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(),
+    level: entry.level.toLowerCase(),
+    message: entry.message,
+    ...(entry.meta ? { meta: redact(entry.meta) } : {}),
+  };
+  process.stdout.write(`${JSON.stringify(redact(line))}\n`);
+}
+
+export async function runWorker(config: WorkerConfig): Promise<void> {
+  Runtime.install({
+    logger: new DefaultLogger((process.env.LOG_LEVEL as 'INFO' | undefined) ?? 'INFO', writeJsonLog),
+    telemetryOptions: config.worker.metricsBindAddress
+      ? { metrics: { prometheus: { bindAddress: config.worker.metricsBindAddress } } }
+      : {},
+  });
+  const { client, activities } = createLiteLLMActivities(config.litellm, config.provisioning);
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+  try {
+    const worker = await Worker.create({ connection, activities, ...workerOptions(config) });
+    // SIGINT/SIGTERM (the Runtime's shutdown signals) stop polling and let in-flight activities finish.
+    await worker.run();
+  } finally {
+    await connection.close();
+    await client.close();
+  }
+}
+
+if (require.main === module) {
+  let config: WorkerConfig;
+  try {
+    config = loadWorkerConfig();
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(2);
+  }
+  runWorker(config).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(redact(err instanceof Error ? err.message : String(err)));
+      process.exit(1);
+    }
+  );
+}

@@ -1,0 +1,72 @@
+import { workflowInfo } from '@temporalio/workflow';
+import { openHandsCloudKeyAlias } from '../domain/aliases';
+import { compensation, forward, local } from './activity-options';
+import type { CreateEntriesInput, CreateEntriesResult } from './definitions';
+import { Saga } from './saga';
+
+/**
+ * A user's LiteLLM entries in an org (seed: `create_entries`): the org's team, the user, the membership
+ * with the team's budget, and a fresh virtual key under the user's cloud alias.
+ */
+export async function createEntries(input: CreateEntriesInput): Promise<CreateEntriesResult> {
+  const saga = new Saga('createEntries', input.failurePolicy);
+  const { orgId, userId } = input;
+  const keyAlias = openHandsCloudKeyAlias(userId, orgId);
+  // Deterministic per run, so a retried issuance returns the same key instead of minting a second one.
+  const issuanceId = `${workflowInfo().workflowId}/${workflowInfo().runId}/key`;
+
+  return saga.run(async () => {
+    const settings = await local.getProvisioningSettings();
+    const team = await saga.step('read team', () => forward.getTeam({ teamId: orgId }));
+    // New members of an existing org inherit its budget (null = unlimited); a new team gets the default.
+    const teamBudget = team ? team.maxBudget : settings.defaultInitialBudget;
+
+    await saga.step(
+      'create or update team',
+      () => forward.createTeam({ teamId: orgId, teamAlias: userId, maxBudget: teamBudget }),
+      {
+        undo: () =>
+          team
+            ? compensation.updateTeam({ teamId: orgId, ...(team.teamAlias ? { teamAlias: team.teamAlias } : {}) })
+            : compensation.deleteTeam({ teamId: orgId }),
+      }
+    );
+
+    if (input.createUser) {
+      const existed = await saga.step('check user', () => forward.userExists({ userId }));
+      await saga.step('create user', () => forward.createUser({ userId, email: input.email ?? null }), {
+        undo: async () => (existed ? undefined : compensation.deleteUser({ userId })),
+      });
+    }
+    // Keys for users LiteLLM does not have escape budgets and spend tracking (OpenHands F5).
+    await saga.step('verify user exists', async () => {
+      if (!(await forward.userExists({ userId }))) throw new Error(`LiteLLM has no user ${userId}`);
+    });
+
+    const wasMember = team?.memberUserIds.includes(userId) ?? false;
+    await saga.step(
+      'add user to team',
+      () => forward.addUserToTeam({ userId, teamId: orgId, maxBudgetInTeam: teamBudget }),
+      { undo: async () => (wasMember ? undefined : compensation.removeUserFromTeam({ userId, teamId: orgId })) }
+    );
+
+    // As the seed: the alias names one key per user and org, so the previous one is replaced.
+    await saga.step('delete previous key', () => forward.deleteKeyByAlias({ keyAlias }));
+    const issued = await saga.step(
+      'generate key',
+      () => forward.generateKey({ userId, teamId: orgId, keyAlias, issuanceId }),
+      { undo: () => compensation.deleteIssuedKey({ issuanceId }) }
+    );
+
+    return {
+      status: 'created',
+      teamId: orgId,
+      key: issued.key,
+      keyAlias,
+      agent: 'CodeActAgent',
+      llmModel: settings.defaultModel,
+      llmBaseUrl: settings.liteLLMBaseUrl,
+      teamBudget,
+    };
+  });
+}

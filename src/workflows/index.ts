@@ -1,0 +1,7 @@
+/**
+ * The workflows this worker runs. Their exported names are the workflow types clients start.
+ */
+export { createEntries } from './create-entries';
+export { migrateEntries } from './migrate-entries';
+export { downgradeEntries } from './downgrade-entries';
+export { setTeamBudget, addTeamCredits } from './team-budget';

@@ -1,0 +1,150 @@
+import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { openHandsCloudKeyAlias } from '../domain/aliases';
+import { isUnlimitedUserBudget, UNLIMITED_USER_BUDGET } from '../domain/budgets';
+import { creditsFromUserBudget } from '../domain/migration';
+import { compensation, forward, local, verification, type LiteLLMActivities } from './activity-options';
+import type { MigrateEntriesInput, MigrateEntriesResult } from './definitions';
+import { Saga } from './saga';
+
+type KeySummary = Awaited<ReturnType<LiteLLMActivities['listUserKeys']>>[number];
+type StoredKeyStatus = MigrateEntriesResult['storedKey'];
+
+/**
+ * Moves a personal account into an org team (seed: `migrate_entries`): the user's remaining credits become
+ * the team's budget, the user's own budget becomes unlimited, the user joins the team, the user's keys move
+ * into it, and the stored key is checked (and replaced if LiteLLM does not know it).
+ *
+ * Unlike the seed, a user whose budget already carries the "migrated" sentinel but whose membership or keys
+ * were never moved (a migration that died half-way, OpenHands F1) is completed, not skipped for ever.
+ */
+export async function migrateEntries(input: MigrateEntriesInput): Promise<MigrateEntriesResult> {
+  const saga = new Saga('migrateEntries', input.failurePolicy);
+  const { orgId, userId, userSettings } = input;
+  const keyAlias = openHandsCloudKeyAlias(userId, orgId);
+  const issuanceId = `${workflowInfo().workflowId}/${workflowInfo().runId}/key`;
+
+  return saga.run(async () => {
+    const settings = await local.getProvisioningSettings();
+    const user = await saga.step('read user', () => forward.getUser({ userId }));
+    const nothingMoved = { teamId: orgId, movedKeys: 0, unknownKeys: 0, storedKey: 'not_checked' as const };
+    if (!user) return { status: 'user_not_found', ...nothingMoved };
+
+    const team = await saga.step('read team', () => forward.getTeam({ teamId: orgId }));
+    const keys = await saga.step('read keys', () => forward.listUserKeys({ userId }));
+    const keysToMove = keys.filter((key) => key.teamId !== orgId);
+    const isMember = team?.memberUserIds.includes(userId) ?? false;
+
+    let status: MigrateEntriesResult['status'] = 'migrated';
+    let credits: number | undefined;
+    let memberBudget: number | null;
+    if (isUnlimitedUserBudget(user.maxBudget)) {
+      // The seed's "already migrated" test. Without an org team there is nothing we could finish.
+      if (!team || (isMember && keysToMove.length === 0)) return { status: 'already_migrated', ...nothingMoved };
+      status = 'completed_partial_migration';
+      memberBudget = team.maxBudget;
+    } else {
+      credits = creditsFromUserBudget(user, userSettings);
+      memberBudget = credits;
+      await saga.step(
+        'create or update team',
+        () => forward.createTeam({ teamId: orgId, teamAlias: userId, maxBudget: credits ?? null }),
+        {
+          undo: () =>
+            team
+              ? compensation.updateTeam({
+                  teamId: orgId,
+                  maxBudget: team.maxBudget,
+                  ...(team.teamAlias ? { teamAlias: team.teamAlias } : {}),
+                })
+              : compensation.deleteTeam({ teamId: orgId }),
+        }
+      );
+      const previousBudget = user.maxBudget;
+      await saga.step(
+        'set user budget unlimited',
+        () => forward.updateUser({ userId, maxBudget: UNLIMITED_USER_BUDGET }),
+        { undo: () => compensation.updateUser({ userId, maxBudget: previousBudget ?? undefined }) }
+      );
+    }
+
+    if (!isMember) {
+      await saga.step(
+        'add user to team',
+        () => forward.addUserToTeam({ userId, teamId: orgId, maxBudgetInTeam: memberBudget }),
+        { undo: () => compensation.removeUserFromTeam({ userId, teamId: orgId }) }
+      );
+    }
+
+    const moved = await moveKeys(saga, keysToMove, orgId);
+    const verified = await checkStoredKey(saga, input, settings.liteLLMBaseUrl, keyAlias, issuanceId);
+
+    return {
+      status,
+      teamId: orgId,
+      ...(credits !== undefined ? { credits } : {}),
+      movedKeys: moved.moved,
+      unknownKeys: moved.unknown,
+      storedKey: verified.storedKey,
+      ...(verified.newKey ? { newKey: verified.newKey } : {}),
+    };
+  });
+}
+
+/** Moves each key into `teamId`, each with its own undo back to the team it came from. */
+export async function moveKeys(
+  saga: Saga,
+  keys: KeySummary[],
+  teamId: string | null
+): Promise<{ moved: number; unknown: number }> {
+  let moved = 0;
+  let unknown = 0;
+  for (const key of keys) {
+    const outcome = await saga.step(
+      `move key ${key.tokenHash.slice(0, 8)}`,
+      () => forward.updateKey({ keyOrHash: key.tokenHash, teamId }),
+      { undo: () => compensation.updateKey({ keyOrHash: key.tokenHash, teamId: key.teamId }) }
+    );
+    // A key LiteLLM no longer knows is reported, not swallowed (the seed logged and went on silently).
+    if (outcome.outcome === 'updated') moved += 1;
+    else unknown += 1;
+  }
+  return { moved, unknown };
+}
+
+async function checkStoredKey(
+  saga: Saga,
+  input: MigrateEntriesInput,
+  liteLLMBaseUrl: string,
+  keyAlias: string,
+  issuanceId: string
+): Promise<{ storedKey: StoredKeyStatus; newKey?: string }> {
+  const { llmApiKey, llmBaseUrl } = input.userSettings;
+  // Only keys issued by this LiteLLM can be checked against it.
+  if (!llmApiKey || !llmBaseUrl || llmBaseUrl.replace(/\/+$/, '') !== liteLLMBaseUrl) {
+    return { storedKey: 'not_checked' };
+  }
+  const storedKey = await saga.step('verify stored key', async (): Promise<StoredKeyStatus> => {
+    try {
+      return await verification.verifyKey({ key: llmApiKey });
+    } catch (err) {
+      // LiteLLM unreachable or failing: we cannot tell, so keep the key (the seed rotated it on every blip).
+      if (err instanceof ActivityFailure && !(err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) {
+        return 'unknown';
+      }
+      throw err;
+    }
+  });
+  if (storedKey !== 'invalid') return { storedKey };
+  const issued = await saga.step(
+    'generate key',
+    () =>
+      forward.generateKey({
+        userId: input.userId,
+        teamId: input.orgId,
+        keyAlias,
+        issuanceId,
+      }),
+    { undo: () => compensation.deleteIssuedKey({ issuanceId }) }
+  );
+  return { storedKey, newKey: issued.key };
+}

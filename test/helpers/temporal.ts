@@ -1,0 +1,70 @@
+/**
+ * One way for every test file to get a real Temporal server: an existing one when TEMPORAL_ADDRESS is set,
+ * otherwise a dev server started from the CLI that scripts/temporal-cli.ts found or built.
+ */
+import { randomUUID } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/search-attributes';
+import { requireTemporalCli, resolveTemporalCli } from '../../scripts/temporal-cli';
+
+let runtimeInstalled = false;
+
+/** Quiet the SDK's own logger in tests: only warnings and errors. */
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by another helper in this process.
+  }
+}
+
+async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const searchAttributes = Object.fromEntries(
+    ALL_SEARCH_ATTRIBUTES.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])
+  );
+  try {
+    await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace, searchAttributes });
+  } catch (err) {
+    if (!(err instanceof Error) || !/already exists/i.test(err.message)) throw err;
+  }
+}
+
+export async function createTestEnvironment(): Promise<TestWorkflowEnvironment> {
+  installQuietRuntime();
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (address) {
+    const env = await TestWorkflowEnvironment.createFromExistingServer({
+      address,
+      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    });
+    await registerSearchAttributes(env);
+    return env;
+  }
+  const resolved = resolveTemporalCli();
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: resolved.path ? { type: 'existing-path', path: requireTemporalCli() } : { type: 'cached-download' },
+      searchAttributes: ALL_SEARCH_ATTRIBUTES,
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The workflow bundle, built once per test file (webpack takes a few seconds). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
+  return bundle;
+}
+
+export function uniqueTaskQueue(name: string): string {
+  return `test-${name}-${randomUUID()}`;
+}
