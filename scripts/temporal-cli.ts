@@ -88,6 +88,12 @@ export function requireTemporalCli(options: ResolveOptions = {}): string {
 }
 
 if (require.main === module) {
+  const quiet = process.argv.includes('--quiet');
+  if (process.env.TEMPORAL_ADDRESS) {
+    // Tests use that server; no CLI needed.
+    if (!quiet) console.error(`TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS} is set: using that server`);
+    process.exit(0);
+  }
   try {
     const resolved = resolveTemporalCli();
     if (!resolved.path) {
@@ -95,11 +101,12 @@ if (require.main === module) {
         'No Temporal CLI found and Go is not installed: tests will try the SDK download (needs internet). ' +
           `Install Go, or set TEMPORAL_CLI_PATH to a temporal binary (${TEMPORAL_CLI_VERSION} or later).`
       );
-      process.exit(1);
+      // Under `npm test` the SDK download is the last resort; asked for a path, there is none to print.
+      process.exit(quiet ? 0 : 1);
     }
     const version = execFileSync(resolved.path, ['--version'], { encoding: 'utf8' }).trim();
     console.error(`Temporal CLI from ${resolved.source}: ${resolved.path} (${version})`);
-    console.log(resolved.path);
+    if (!quiet) console.log(resolved.path);
   } catch (err) {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);

@@ -7,7 +7,7 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/search-attributes';
-import { requireTemporalCli, resolveTemporalCli } from '../../scripts/temporal-cli';
+import { resolveTemporalCli } from '../../scripts/temporal-cli';
 
 let runtimeInstalled = false;
 
@@ -44,14 +44,23 @@ export async function createTestEnvironment(): Promise<TestWorkflowEnvironment> 
     await registerSearchAttributes(env);
     return env;
   }
-  const resolved = resolveTemporalCli();
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: resolved.path ? { type: 'existing-path', path: requireTemporalCli() } : { type: 'cached-download' },
-      searchAttributes: ALL_SEARCH_ATTRIBUTES,
-      log: { format: 'pretty', level: 'error' },
-    },
-  });
+  // Built beforehand by `npm test` (scripts/temporal-cli.ts), so no test waits for a Go build.
+  const resolved = resolveTemporalCli({ build: false });
+  try {
+    return await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: resolved.path ? { type: 'existing-path', path: resolved.path } : { type: 'cached-download' },
+        searchAttributes: ALL_SEARCH_ATTRIBUTES,
+        log: { format: 'pretty', level: 'error' },
+      },
+    });
+  } catch (err) {
+    if (resolved.path) throw err;
+    throw new Error(
+      `No Temporal CLI found and the SDK could not download one (${String(err)}). ` +
+        'Install Go and run `npm run temporal-cli`, or set TEMPORAL_CLI_PATH or TEMPORAL_ADDRESS.'
+    );
+  }
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

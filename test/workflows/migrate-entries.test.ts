@@ -1,0 +1,217 @@
+import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
+import { openHandsCloudKeyAlias } from '../../src/domain/aliases';
+import type { LiteLLMWorkflowsClient } from '../../src/client';
+import type { MigrateEntriesInput } from '../../src/workflows/definitions';
+import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
+import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
+
+let bench: Bench;
+
+beforeAll(async () => {
+  bench = await startBench();
+});
+afterAll(async () => {
+  await bench?.stop();
+});
+
+const DEFAULT_TEAM = 'openhands-default';
+const user = 'alice';
+const org = 'alice';
+let legacyKey: { key: string; token: string };
+
+/** A legacy user as OpenHands left them before orgs: a personal budget and a key in the shared team. */
+beforeEach(async () => {
+  bench.emulator.reset();
+  await primeDefaultUser(bench.emulator, MASTER_KEY);
+  bench.emulator.seed.team({ team_id: DEFAULT_TEAM });
+  bench.emulator.seed.user({ user_id: user, user_email: 'alice@example.com', max_budget: 20, spend: 4.5 });
+  bench.emulator.seed.membership({ user_id: user, team_id: DEFAULT_TEAM });
+  legacyKey = bench.emulator.seed.key({ user_id: user, team_id: DEFAULT_TEAM, key_alias: 'legacy key' });
+});
+
+function input(overrides: Partial<MigrateEntriesInput> = {}): MigrateEntriesInput {
+  return { orgId: org, userId: user, userSettings: { userVersion: 4 }, ...overrides };
+}
+
+const migrate = (i: MigrateEntriesInput = input()) => bench.withWorker((c) => c.executeMigrateEntries(i));
+
+describe('migrateEntries', () => {
+  it('moves the remaining credits into an org team and the user and keys with them', async () => {
+    const result = await migrate();
+    expect(result).toEqual({
+      status: 'migrated',
+      teamId: org,
+      credits: 15.5,
+      movedKeys: 1,
+      unknownKeys: 0,
+      storedKey: 'not_checked',
+    });
+    const state = bench.emulator.snapshot();
+    expect(state.teams.find((t) => t.team_id === org)).toMatchObject({ max_budget: 15.5 });
+    expect(state.users.find((u) => u.user_id === user)).toMatchObject({ max_budget: UNLIMITED_USER_BUDGET });
+    expect(state.memberships).toContainEqual(expect.objectContaining({ user_id: user, team_id: org, max_budget: 15.5 }));
+    expect(state.keys.find((k) => k.token === legacyKey.token)).toMatchObject({ team_id: org });
+  });
+
+  it('applies the legacy billing margin to settings older than version 4', async () => {
+    const result = await migrate(input({ userSettings: { userVersion: 3, billingMargin: 2 } }));
+    expect(result.credits).toBe(31);
+  });
+
+  it('leaves an already migrated user alone and writes nothing', async () => {
+    bench.emulator.seed.user({ user_id: 'bob', max_budget: UNLIMITED_USER_BUDGET });
+    bench.emulator.clearJournal();
+    const result = await migrate(input({ orgId: 'bob', userId: 'bob' }));
+    expect(result.status).toBe('already_migrated');
+    expect(bench.emulator.journal().filter((e) => e.method !== 'GET')).toEqual([]);
+  });
+
+  it('reports a user LiteLLM does not know', async () => {
+    const result = await migrate(input({ orgId: 'nobody', userId: 'nobody' }));
+    expect(result.status).toBe('user_not_found');
+  });
+
+  it('completes a migration that died half-way instead of skipping it for ever', async () => {
+    // What the seed left behind after a crash between "user budget" and "add to team" (OpenHands F1).
+    bench.emulator.seed.team({ team_id: org, max_budget: 15.5 });
+    bench.emulator.seed.user({ user_id: user, max_budget: UNLIMITED_USER_BUDGET, spend: 4.5 });
+    const result = await migrate();
+    expect(result).toMatchObject({ status: 'completed_partial_migration', movedKeys: 1 });
+    const state = bench.emulator.snapshot();
+    expect(state.memberships).toContainEqual(expect.objectContaining({ user_id: user, team_id: org, max_budget: 15.5 }));
+    expect(state.keys.find((k) => k.token === legacyKey.token)).toMatchObject({ team_id: org });
+  });
+
+  describe('the stored key', () => {
+    it('is kept when LiteLLM knows it', async () => {
+      const result = await migrate(
+        input({ userSettings: { userVersion: 4, llmApiKey: legacyKey.key, llmBaseUrl: bench.emulator.url } })
+      );
+      expect(result.storedKey).toBe('valid');
+      expect(result.newKey).toBeUndefined();
+    });
+
+    it('is replaced by a new key in the org team when LiteLLM does not know it', async () => {
+      const result = await migrate(
+        input({ userSettings: { userVersion: 4, llmApiKey: 'sk-gone-for-good-0000', llmBaseUrl: bench.emulator.url } })
+      );
+      expect(result.storedKey).toBe('invalid');
+      expect(result.newKey).toMatch(/^sk-/);
+      const issued = bench.emulator.snapshot().keys.filter((k) => k.key_alias === openHandsCloudKeyAlias(user, org));
+      expect(issued).toEqual([expect.objectContaining({ team_id: org, user_id: user })]);
+    });
+
+    it('is kept, not rotated, when LiteLLM cannot be asked', async () => {
+      bench.emulator.faults.add({ route: '/v1/models', kind: 'status', status: 503 });
+      const result = await migrate(
+        input({ userSettings: { userVersion: 4, llmApiKey: legacyKey.key, llmBaseUrl: bench.emulator.url } })
+      );
+      expect(result.storedKey).toBe('unknown');
+      expect(result.newKey).toBeUndefined();
+    });
+
+    it('is not checked when it belongs to another LiteLLM', async () => {
+      const result = await migrate(
+        input({ userSettings: { userVersion: 4, llmApiKey: legacyKey.key, llmBaseUrl: 'https://other.example.com' } })
+      );
+      expect(result.storedKey).toBe('not_checked');
+    });
+  });
+
+  it.each([
+    ['read user', '/user/info', 0],
+    ['read team', '/team/info', 0],
+    ['read keys', '/key/list', 0],
+    ['create or update team', '/team/new', 0],
+    ['set user budget unlimited', '/user/update', 0],
+    ['add user to team', '/team/member_add', 0],
+    ['move key', '/key/update', 0],
+    ['generate key', '/key/generate', 0],
+  ])('a failure at "%s" rolls LiteLLM back exactly', async (_step, route, after) => {
+    const before = bench.emulator.snapshot();
+    bench.emulator.faults.add(stepFailure(route, after));
+    const failure = await migrate(
+      input({ userSettings: { userVersion: 4, llmApiKey: 'sk-gone-for-good-0000', llmBaseUrl: bench.emulator.url } })
+    ).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(bench.emulator.snapshot()).toEqual(before);
+  });
+
+  async function pauseAt(client: LiteLLMWorkflowsClient, route: string) {
+    bench.emulator.faults.add(stepFailure(route, 0));
+    const handle = await client.startMigrateEntries(input({ failurePolicy: { onFailure: 'pause' } }));
+    await eventually(async () =>
+      (await client.getState(handle.workflowId)).phase === 'awaiting_operator' ? true : undefined
+    );
+    return handle;
+  }
+
+  it('after a pause, an operator retry completes the migration', async () => {
+    const result = await bench.withWorker(async (client) => {
+      const handle = await pauseAt(client, '/team/member_add');
+      await expect(client.resume(handle.workflowId)).resolves.toMatchObject({ operation: 'migrateEntries' });
+      return handle.result();
+    });
+    expect(result.status).toBe('migrated');
+  });
+
+  it('after a pause, an operator rollback restores LiteLLM exactly', async () => {
+    const before = bench.emulator.snapshot();
+    await bench.withWorker(async (client) => {
+      const handle = await pauseAt(client, '/key/update');
+      const state = await client.rollback(handle.workflowId);
+      expect(state.steps.some((s) => s.status === 'compensated')).toBe(true);
+      const failure = await handle.result().catch((err: unknown) => err);
+      expect((failure as WorkflowFailedError).cause).toBeInstanceOf(ApplicationFailure);
+      expect(((failure as WorkflowFailedError).cause as ApplicationFailure).type).toBe('OperationRolledBack');
+    });
+    expect(bench.emulator.snapshot()).toEqual(before);
+  });
+
+  it('refuses a decision that does not fit the state', async () => {
+    await bench.withWorker(async (client) => {
+      const handle = await pauseAt(client, '/team/member_add');
+      await client.resume(handle.workflowId);
+      await handle.result();
+      await expect(client.resume(handle.workflowId)).rejects.toThrow(/No decision is awaited|not found|completed/);
+    });
+  });
+
+  it('cancelling rolls back what was done and ends as cancelled', async () => {
+    const before = bench.emulator.snapshot();
+    await bench.withWorker(async (client) => {
+      const handle = await pauseAt(client, '/key/update');
+      await handle.cancel();
+      const failure = await handle.result().catch((err: unknown) => err);
+      expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    });
+    expect(bench.emulator.snapshot()).toEqual(before);
+  });
+
+  it('escalates an undo that fails for good instead of swallowing it', async () => {
+    // The move fails, then moving it back fails too: the rollback stops and says which undo failed.
+    bench.emulator.faults.add({ ...stepFailure('/key/update', 0), times: 2 });
+    const failure = await migrate().catch((err: unknown) => err);
+    const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('RollbackFailed');
+    expect(cause.message).toMatch(/move key/);
+  });
+
+  it('with the pause policy, a failing undo waits for the operator, who can retry it', async () => {
+    const before = bench.emulator.snapshot();
+    bench.emulator.faults.add({ ...stepFailure('/key/update', 0), times: 2 });
+    await bench.withWorker(async (client) => {
+      const handle = await client.startMigrateEntries(input({ failurePolicy: { onFailure: 'pause' } }));
+      await eventually(async () =>
+        (await client.getState(handle.workflowId)).awaiting?.during === 'forward' ? true : undefined
+      );
+      await client.rollback(handle.workflowId);
+      const awaiting = await eventually(async () => (await client.getState(handle.workflowId)).awaiting);
+      expect(awaiting).toMatchObject({ during: 'compensation', allowed: ['retry', 'skip'] });
+      await client.resume(handle.workflowId);
+      await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    });
+    expect(bench.emulator.snapshot()).toEqual(before);
+  });
+});
