@@ -107,3 +107,42 @@ export function parseInput<S extends z.ZodType>(operation: string, schema: S, in
     })
   );
 }
+
+// Results, for JSON Schema export; the type checks below keep them in step with src/workflows/definitions.ts.
+const keySecret = z.string().describe('A virtual key (secret): encrypted in workflow history');
+
+export const resultSchemas = {
+  createEntries: z.object({
+    status: z.literal('created'),
+    teamId: z.string(),
+    key: keySecret,
+    keyAlias: z.string(),
+    agent: z.literal('CodeActAgent'),
+    llmModel: z.string(),
+    llmBaseUrl: z.string(),
+    teamBudget: z.number().nullable(),
+  }),
+  migrateEntries: z.object({
+    status: z.enum(['migrated', 'completed_partial_migration', 'already_migrated', 'user_not_found']),
+    teamId: z.string(),
+    credits: z.number().optional(),
+    movedKeys: z.number().int(),
+    unknownKeys: z.number().int(),
+    storedKey: z.enum(['valid', 'invalid', 'unknown', 'not_checked']),
+    newKey: keySecret.optional(),
+  }),
+  downgradeEntries: z.object({
+    status: z.enum(['downgraded', 'team_not_found']),
+    restoredBudget: z.number().optional(),
+    restoredSpend: z.number().optional(),
+    movedKeys: z.number().int(),
+  }),
+  setTeamBudget: z.object({ teamId: z.string(), maxBudget: z.number().nullable(), membersUpdated: z.number().int() }),
+  addTeamCredits: z.object({
+    purchaseId: z.string(),
+    teamId: z.string(),
+    previousMaxBudget: z.number(),
+    newMaxBudget: z.number(),
+    membersUpdated: z.number().int(),
+  }),
+};

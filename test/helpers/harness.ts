@@ -39,7 +39,10 @@ export interface Bench {
   env: TestWorkflowEnvironment;
   emulator: Emulator;
   /** Runs `fn` while a worker polls a fresh task queue; the client starts workflows on that queue. */
-  withWorker<T>(fn: (client: LiteLLMWorkflowsClient) => Promise<T>, provisioning?: Partial<ProvisioningConfig>): Promise<T>;
+  withWorker<T>(
+    fn: (client: LiteLLMWorkflowsClient) => Promise<T>,
+    provisioning?: Partial<ProvisioningConfig>
+  ): Promise<T>;
   stop(): Promise<void>;
 }
 

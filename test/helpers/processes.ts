@@ -1,0 +1,59 @@
+/**
+ * The worker and the CLI as real processes, for tests of what only a process shows: signals, kill -9,
+ * exit codes, what gets printed.
+ */
+import { join } from 'node:path';
+import { startProcess, type ManagedProcess } from '../../scripts/processes';
+import { MASTER_KEY } from './harness';
+
+const ROOT = join(__dirname, '..', '..');
+const TSX = require.resolve('tsx/cli');
+
+export interface CapturedProcess extends ManagedProcess {
+  output(): string;
+}
+
+export function workerEnv(temporalAddress: string, taskQueue: string, liteLLMUrl: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TEMPORAL_ADDRESS: temporalAddress,
+    LITELLM_TASK_QUEUE: taskQueue,
+    LITELLM_API_URL: liteLLMUrl,
+    LITELLM_API_KEY: MASTER_KEY,
+    LITELLM_DEFAULT_TEAM_ID: 'openhands-default',
+    LITELLM_KEY_DERIVATION_SECRET: 'test-key-derivation-secret',
+    WORKER_SHUTDOWN_GRACE_MS: '5000',
+  };
+}
+
+/** Starts `src/<script>` under tsx with output captured (stopped by its own handle in the test's cleanup). */
+export function startTsProcess(script: string, args: string[], env: NodeJS.ProcessEnv): CapturedProcess {
+  const managed = startProcess(script, process.execPath, [TSX, join(ROOT, 'src', script), ...args], {
+    env,
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  managed.child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  managed.child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { ...managed, output: () => output };
+}
+
+/** Runs the CLI to completion: its exit code and what it printed. */
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const proc = startProcess('cli', process.execPath, [TSX, join(ROOT, 'src', 'cli.ts'), ...args], {
+    env,
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  proc.child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await proc.exited;
+  return { code, stdout, stderr };
+}

@@ -1,0 +1,99 @@
+import type { LiteLLMWorkflowsClient } from '../../src/client';
+import { EXIT } from '../../src/cli';
+import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
+import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
+import { runCli } from '../helpers/processes';
+
+let bench: Bench;
+
+beforeAll(async () => {
+  bench = await startBench();
+});
+afterAll(async () => {
+  await bench?.stop();
+});
+beforeEach(async () => {
+  bench.emulator.reset();
+  await primeDefaultUser(bench.emulator, MASTER_KEY);
+  bench.emulator.seed.team({ team_id: 'openhands-default' });
+  for (const id of ['alice', 'bob']) {
+    bench.emulator.seed.user({ user_id: id, max_budget: 20, spend: 5 });
+    bench.emulator.seed.membership({ user_id: id, team_id: 'openhands-default' });
+    bench.emulator.seed.key({ user_id: id, team_id: 'openhands-default' });
+  }
+});
+
+function cli(client: LiteLLMWorkflowsClient, ...args: string[]) {
+  return runCli(args, {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TEMPORAL_ADDRESS: bench.env.address,
+    LITELLM_TASK_QUEUE: client.taskQueue,
+  });
+}
+
+describe('litellm-workflows CLI', () => {
+  it('migrates a user and prints the result as JSON (exit 0)', async () => {
+    const run = await bench.withWorker((client) =>
+      cli(client, 'migrate', '--org', 'alice', '--user', 'alice', '--wait')
+    );
+    expect(run.code).toBe(EXIT.ok);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      status: 'completed',
+      result: { status: 'migrated', credits: 15, movedKeys: 1 },
+    });
+  });
+
+  it('shows a failed step awaiting a decision, and rollback restores LiteLLM exactly', async () => {
+    const before = bench.emulator.snapshot();
+    bench.emulator.faults.add(stepFailure('/team/member_add', 0));
+    await bench.withWorker(async (client) => {
+      const started = await cli(client, 'migrate', '--org', 'bob', '--user', 'bob', '--on-failure', 'pause');
+      expect(started.code).toBe(EXIT.ok);
+      const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
+      const awaiting = await eventually(async () => {
+        const status = await cli(client, 'status', '--org', 'bob', '--user', 'bob');
+        const state = JSON.parse(status.stdout) as { phase: string; awaiting?: { step: string } };
+        return state.phase === 'awaiting_operator' ? state : undefined;
+      });
+      expect(awaiting.awaiting?.step).toBe('add user to team');
+      const rolledBack = await cli(client, 'rollback', '--workflow-id', workflowId);
+      expect(rolledBack.code).toBe(EXIT.ok);
+      await expect(client.client.workflow.getHandle(workflowId).result()).rejects.toThrow();
+    });
+    expect(bench.emulator.snapshot()).toEqual(before);
+  });
+
+  it('exits 1 when the operation failed and was rolled back', async () => {
+    bench.emulator.faults.add(stepFailure('/user/update', 0));
+    const run = await bench.withWorker((client) =>
+      cli(client, 'migrate', '--org', 'alice', '--user', 'alice', '--wait')
+    );
+    expect(run.code).toBe(EXIT.failed);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'failed', failureType: 'OperationRolledBack' });
+  });
+
+  it('exits 3 when another operation on the same entity is running', async () => {
+    bench.emulator.faults.add(stepFailure('/team/member_add', 0));
+    await bench.withWorker(async (client) => {
+      await cli(client, 'migrate', '--org', 'bob', '--user', 'bob', '--on-failure', 'pause');
+      const second = await cli(client, 'downgrade', '--org', 'bob', '--user', 'bob');
+      expect(second.code).toBe(EXIT.inProgress);
+      expect(JSON.parse(second.stdout)).toMatchObject({ status: 'in_progress', workflowId: 'litellm-tenancy:bob:bob' });
+      await cli(client, 'rollback', '--org', 'bob', '--user', 'bob');
+    });
+  });
+
+  it.each([
+    [['migrate', '--org', '', '--user', 'alice'], /orgId/],
+    [['set-team-budget', '--team', 'acme', '--max-budget', '-5'], /maxBudget/],
+    [['add-credits', '--purchase', 'p1', '--org', 'acme', '--user', 'alice', '--amount', 'lots'], /amount/],
+    [['migrate', '--org', 'a', '--user', 'b', '--on-failure', 'sometimes'], /onFailure/],
+    [['frobnicate'], /unknown command/],
+  ])('exits 2 on bad input %j, naming the field, and starts nothing', async (args, field) => {
+    const run = await bench.withWorker((client) => cli(client, ...args));
+    expect(run.code).toBe(EXIT.badInput);
+    expect(run.stderr).toMatch(field);
+    expect(bench.emulator.journal()).toEqual([]);
+  });
+});
