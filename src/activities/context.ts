@@ -1,0 +1,44 @@
+/**
+ * Access to the running activity's context (cancellation signal, logger) that also works when an activity
+ * function is called outside Temporal (scripts, plain unit tests): then there is no signal and no log.
+ */
+import { Context } from '@temporalio/activity';
+import { redact, redactText } from '../redact';
+
+function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The activity's cancellation signal (aborted when the activity is cancelled), if running as an activity. */
+export function activitySignal(): AbortSignal | undefined {
+  return currentContext()?.cancellationSignal;
+}
+
+/** How often a running activity heartbeats (the worker throttles what it actually sends). */
+const HEARTBEAT_INTERVAL_MS = 1_000;
+
+/**
+ * Heartbeat while an activity body runs. Temporal delivers a cancellation to an activity only in the answer
+ * to a heartbeat, so without this a cancelled activity would not abort its HTTP call. Returns the stop.
+ */
+export function startHeartbeats(): () => void {
+  const ctx = currentContext();
+  if (!ctx) return () => undefined;
+  ctx.heartbeat();
+  const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Log through the activity logger; message and attributes always pass through `redact`. */
+export function logEvent(level: LogLevel, message: string, attributes: Record<string, unknown> = {}): void {
+  const ctx = currentContext();
+  if (!ctx) return;
+  ctx.log[level](redactText(message), redact(attributes) as Record<string, unknown>);
+}

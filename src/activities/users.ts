@@ -1,0 +1,128 @@
+/**
+ * User activities. Idempotency rule of each is in docs/activities.md.
+ */
+import { isDuplicateEmail, isHttpStatus, isUserAlreadyExists } from '../litellm/errors';
+import { logEvent } from './context';
+import { notFoundFailure, runActivity, userMissingFailure } from './failures';
+import type { ActivityDeps, UserSnapshot } from './types';
+
+export function userActivities(deps: ActivityDeps) {
+  const { client, provisioning } = deps;
+
+  /** True when `/user/info` knows the user; 404 → false; any other failure throws. */
+  async function exists(userId: string, signal: AbortSignal | undefined): Promise<boolean> {
+    try {
+      const res = await client.userInfo(userId, { signal });
+      return res.user_info?.user_id === userId;
+    } catch (e) {
+      if (isHttpStatus(e, 404)) return false;
+      throw e;
+    }
+  }
+
+  return {
+    /** 404 → false. Unlike the seed, any other error throws (a failed check is not "absent"). */
+    async userExists(input: { userId: string }): Promise<boolean> {
+      return runActivity('userExists', { userId: input.userId }, (signal) => exists(input.userId, signal));
+    },
+
+    /**
+     * Create the user (no auto-created key, no invitation mail, joined to the default team when configured).
+     *
+     * - A user that already exists is reported as `existed` without a call to `/user/new` (so a retry after a
+     *   lost answer reports `existed`).
+     * - LiteLLM insists on unique e-mails: only when the first attempt fails with the duplicate-email 400 is
+     *   it repeated without the e-mail (the seed retried on any error).
+     * - "already exists" (409 on newer proxies) is verified with `/user/info`: absent → `LiteLLMUserMissing`.
+     */
+    async createUser(input: { userId: string; email: string | null }): Promise<{ outcome: 'created' | 'existed' }> {
+      return runActivity('createUser', { userId: input.userId }, async (signal) => {
+        if (await exists(input.userId, signal)) return { outcome: 'existed' as const };
+        const request = (email: string | null) =>
+          client.userNew(
+            {
+              userId: input.userId,
+              email,
+              teams: provisioning.defaultTeamId ? [provisioning.defaultTeamId] : [],
+              metadata: { version: provisioning.orgSettingsVersion, model: provisioning.defaultModel },
+            },
+            { signal }
+          );
+        let failure: unknown;
+        try {
+          await request(input.email);
+          return { outcome: 'created' as const };
+        } catch (e) {
+          failure = e;
+        }
+        if (input.email !== null && isDuplicateEmail(failure)) {
+          logEvent('warn', 'createUser: e-mail used by another user, creating without it', {
+            userId: input.userId,
+            email: input.email,
+          });
+          try {
+            await request(null);
+            return { outcome: 'created' as const };
+          } catch (e) {
+            failure = e;
+          }
+        }
+        if (isUserAlreadyExists(failure) && !isDuplicateEmail(failure)) {
+          if (await exists(input.userId, signal)) return { outcome: 'existed' as const };
+          throw userMissingFailure('createUser', input.userId);
+        }
+        throw failure;
+      });
+    },
+
+    /** The user, or null on 404. */
+    async getUser(input: { userId: string }): Promise<UserSnapshot | null> {
+      return runActivity('getUser', { userId: input.userId }, async (signal) => {
+        let res;
+        try {
+          res = await client.userInfo(input.userId, { signal });
+        } catch (e) {
+          if (isHttpStatus(e, 404)) return null;
+          throw e;
+        }
+        const u = res.user_info;
+        if (!u || u.user_id !== input.userId) return null;
+        return {
+          userId: u.user_id,
+          email: u.user_email ?? null,
+          maxBudget: u.max_budget ?? null,
+          spend: u.spend ?? 0,
+          teams: u.teams ?? [],
+        };
+      });
+    },
+
+    /**
+     * `/user/update` with absolute values (idempotent). `maxBudget: null` is written as the unlimited
+     * sentinel (LiteLLM cannot clear a user budget). LiteLLM would silently CREATE a missing user here, so the
+     * user is checked first: missing → `LiteLLMNotFound`.
+     */
+    async updateUser(input: { userId: string; maxBudget?: number | null; spend?: number }): Promise<void> {
+      return runActivity('updateUser', { userId: input.userId }, async (signal) => {
+        if (input.maxBudget === undefined && input.spend === undefined) return;
+        if (!(await exists(input.userId, signal))) {
+          throw notFoundFailure('updateUser', 'user', { userId: input.userId });
+        }
+        await client.userUpdate({ userId: input.userId, maxBudget: input.maxBudget, spend: input.spend }, { signal });
+      });
+    },
+
+    /** `/user/delete` (LiteLLM deletes the user's keys and memberships). Already gone (404) → `deleted: false`. */
+    async deleteUser(input: { userId: string }): Promise<{ deleted: boolean }> {
+      return runActivity('deleteUser', { userId: input.userId }, async (signal) => {
+        try {
+          await client.userDelete([input.userId], { signal });
+          return { deleted: true };
+        } catch (e) {
+          if (isHttpStatus(e, 404)) return { deleted: false };
+          throw e;
+        }
+      });
+    },
+  };
+}
