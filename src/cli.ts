@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DecisionRefusedError, InvalidInputError, LiteLLMWorkflowsClient, OperationInProgressError } from './client';
+import { requireEncryptionKeys } from './codec/keys';
 import { ConfigError, loadTemporalConfig } from './config';
 import { redact } from './redact';
 import { workflowIds, type FailurePolicy } from './workflows/definitions';
@@ -182,7 +183,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let workflows: LiteLLMWorkflowsClient | undefined;
   try {
-    workflows = await LiteLLMWorkflowsClient.connect(loadTemporalConfig());
+    workflows = await LiteLLMWorkflowsClient.connect(loadTemporalConfig(), requireEncryptionKeys());
     if (['status', 'resume', 'rollback'].includes(command))
       return await steerCommand(workflows, command, parsed.values);
     const handle = await startCommand(workflows, command, parsed.values);

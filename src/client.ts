@@ -3,7 +3,7 @@
  * operation per entity at a time, and the operator's view (state, resume, rollback).
  *
  * ```ts
- * const workflows = await LiteLLMWorkflowsClient.connect(loadTemporalConfig());
+ * const workflows = await LiteLLMWorkflowsClient.connect(loadTemporalConfig(), requireEncryptionKeys());
  * const result = await workflows.executeMigrateEntries({ orgId, userId, userSettings });
  * ```
  */
@@ -12,8 +12,11 @@ import {
   Connection,
   WorkflowExecutionAlreadyStartedError,
   type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
   type WorkflowIdReusePolicy,
 } from '@temporalio/client';
+import { createDataConverter } from './codec/data-converter';
+import type { EncryptionKey } from './codec/crypto-codec';
 import type { TemporalConfig } from './config';
 import { InvalidInputError, inputSchemas, parseInput } from './inputs';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from './search-attributes';
@@ -64,20 +67,24 @@ export class LiteLLMWorkflowsClient {
     readonly taskQueue: string
   ) {}
 
-  static async connect(config: TemporalConfig): Promise<LiteLLMWorkflowsClient> {
+  /** Connects with the encrypting data converter, so inputs go out encrypted and results come back readable. */
+  static async connect(config: TemporalConfig, encryptionKeys: EncryptionKey[]): Promise<LiteLLMWorkflowsClient> {
     const connection = await Connection.connect({
       address: config.address,
       ...(config.apiKey ? { apiKey: config.apiKey } : {}),
       ...(config.tls ? { tls: true } : {}),
     });
-    return new LiteLLMWorkflowsClient(new Client({ connection, namespace: config.namespace }), config.taskQueue);
+    return new LiteLLMWorkflowsClient(
+      new Client({ connection, namespace: config.namespace, dataConverter: createDataConverter(encryptionKeys) }),
+      config.taskQueue
+    );
   }
 
   async close(): Promise<void> {
     await this.client.connection.close();
   }
 
-  startCreateEntries(input: CreateEntriesInput) {
+  async startCreateEntries(input: CreateEntriesInput) {
     const parsed = parseInput('createEntries', inputSchemas.createEntries, input);
     return this.start('createEntries', parsed, workflowIds.tenancy(parsed.orgId, parsed.userId), {
       orgId: parsed.orgId,
@@ -85,7 +92,7 @@ export class LiteLLMWorkflowsClient {
     });
   }
 
-  startMigrateEntries(input: MigrateEntriesInput) {
+  async startMigrateEntries(input: MigrateEntriesInput) {
     const parsed = parseInput('migrateEntries', inputSchemas.migrateEntries, input);
     return this.start('migrateEntries', parsed, workflowIds.tenancy(parsed.orgId, parsed.userId), {
       orgId: parsed.orgId,
@@ -93,7 +100,7 @@ export class LiteLLMWorkflowsClient {
     });
   }
 
-  startDowngradeEntries(input: DowngradeEntriesInput) {
+  async startDowngradeEntries(input: DowngradeEntriesInput) {
     const parsed = parseInput('downgradeEntries', inputSchemas.downgradeEntries, input);
     return this.start('downgradeEntries', parsed, workflowIds.tenancy(parsed.orgId, parsed.userId), {
       orgId: parsed.orgId,
@@ -101,7 +108,7 @@ export class LiteLLMWorkflowsClient {
     });
   }
 
-  startSetTeamBudget(input: SetTeamBudgetInput) {
+  async startSetTeamBudget(input: SetTeamBudgetInput) {
     const parsed = parseInput('setTeamBudget', inputSchemas.setTeamBudget, input);
     return this.start('setTeamBudget', parsed, workflowIds.teamBudget(parsed.teamId), { teamId: parsed.teamId });
   }
@@ -187,7 +194,7 @@ export class LiteLLMWorkflowsClient {
     workflowId: string,
     ids: { orgId?: string; userId?: string; teamId?: string },
     reusePolicy: WorkflowIdReusePolicy = 'ALLOW_DUPLICATE'
-  ): Promise<WorkflowHandle<Workflows[N]>> {
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<Workflows[N]>> {
     const searchAttributes = [
       ...(ids.orgId ? [{ key: ORG_ID, value: ids.orgId }] : []),
       ...(ids.userId ? [{ key: USER_ID, value: ids.userId }] : []),

@@ -15,6 +15,9 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { createDataConverter } from './codec/data-converter';
+import type { EncryptionKey } from './codec/crypto-codec';
+import { requireEncryptionKeys } from './codec/keys';
 import {
   ConfigError,
   loadWorkerConfig,
@@ -98,7 +101,7 @@ function writeJsonLog(entry: LogEntry): void {
   process.stdout.write(`${JSON.stringify(redact(line))}\n`);
 }
 
-export async function runWorker(config: WorkerConfig): Promise<void> {
+export async function runWorker(config: WorkerConfig, encryptionKeys: EncryptionKey[]): Promise<void> {
   Runtime.install({
     logger: new DefaultLogger((process.env.LOG_LEVEL as 'INFO' | undefined) ?? 'INFO', writeJsonLog),
     telemetryOptions: config.worker.metricsBindAddress
@@ -108,7 +111,12 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
   const { client, activities } = createLiteLLMActivities(config.litellm, config.provisioning);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   try {
-    const worker = await Worker.create({ connection, activities, ...workerOptions(config) });
+    const worker = await Worker.create({
+      connection,
+      activities,
+      dataConverter: createDataConverter(encryptionKeys),
+      ...workerOptions(config),
+    });
     // SIGINT/SIGTERM (the Runtime's shutdown signals) stop polling and let in-flight activities finish.
     await worker.run();
   } finally {
@@ -119,13 +127,16 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
 
 if (require.main === module) {
   let config: WorkerConfig;
+  let encryptionKeys: EncryptionKey[];
   try {
     config = loadWorkerConfig();
+    // Payloads carry virtual keys: the worker never writes them to history in plaintext.
+    encryptionKeys = requireEncryptionKeys();
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : err);
     process.exit(2);
   }
-  runWorker(config).then(
+  runWorker(config, encryptionKeys).then(
     () => process.exit(0),
     (err: unknown) => {
       console.error(redact(err instanceof Error ? err.message : String(err)));

@@ -15,6 +15,11 @@ export type LiteLLMActivities = ReturnType<typeof createActivities>;
 const base: ActivityOptions = {
   /** One LiteLLM call, including LiteLLM's own slow paths (key/update retries its DB lookup 3 times). */
   startToCloseTimeout: '45s',
+  /**
+   * Activities heartbeat every second while a call is in flight: a cancellation reaches the HTTP call
+   * promptly, and an activity whose worker died is retried after 10 s instead of after its start-to-close.
+   */
+  heartbeatTimeout: '10s',
   /** A cancelled workflow waits for the in-flight call to end before its undo steps start. */
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
@@ -33,7 +38,7 @@ export const ACTIVITY_OPTIONS = {
   /** The irreversible end of a downgrade: retried until it succeeds (only non-retryable errors stop it). */
   untilDone: {
     ...base,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 0 },
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
   },
   /** Verifying a stored key: a few quick tries; if LiteLLM stays unreachable the key's validity is "unknown". */
   verification: {

@@ -10,6 +10,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  ContinueAsNew,
   isCancellation,
   log,
   setHandler,
@@ -101,7 +102,7 @@ export class Saga {
         return this.state();
       },
       {
-        validator: (decision) => {
+        validator: (decision: Decision) => {
           if (!this.awaiting) throw new Error(`No decision is awaited: the operation is ${this.phase}`);
           if (!this.awaiting.allowed.includes(decision)) {
             throw new Error(
@@ -130,6 +131,8 @@ export class Saga {
       this.setPhase('completed');
       return result;
     } catch (err) {
+      // Continuing as new is how a long operation keeps its history bounded, not a failure.
+      if (err instanceof ContinueAsNew) throw err;
       const cancelled = isCancellation(err);
       const reason = err instanceof StepFailed ? err.reason : describeFailure(err);
       log.warn('Operation failed; rolling back', { operation: this.operation, cancelled, reason });
@@ -245,13 +248,17 @@ export class Saga {
       deadline: new Date(Date.now() + msToNumber(this.policy.operatorTimeout)).toISOString(),
     };
     this.setPhase('awaiting_operator');
-    const decided = await condition(() => this.decision !== undefined, this.policy.operatorTimeout);
-    const decision = decided && this.decision ? this.decision : defaultDecision;
-    log.info('Operator decision', { operation: this.operation, step: step.name, decision, timedOut: !decided });
-    this.awaiting = undefined;
-    this.decision = undefined;
-    this.setPhase(resumePhase);
-    return decision;
+    try {
+      const decided = await condition(() => this.decision !== undefined, this.policy.operatorTimeout);
+      const decision = decided && this.decision ? this.decision : defaultDecision;
+      log.info('Operator decision', { operation: this.operation, step: step.name, decision, timedOut: !decided });
+      this.setPhase(resumePhase);
+      return decision;
+    } finally {
+      // Also on cancellation while waiting: the rollback that follows awaits nothing.
+      this.awaiting = undefined;
+      this.decision = undefined;
+    }
   }
 
   private setPhase(phase: OperationPhase): void {

@@ -8,7 +8,7 @@ import { startEmulator, type Emulator } from '../../emulator';
 import { LiteLLMWorkflowsClient } from '../../src/client';
 import type { LiteLLMConfig, ProvisioningConfig } from '../../src/config';
 import { createLiteLLMActivities } from '../../src/worker';
-import { createTestEnvironment, uniqueTaskQueue, workflowBundle } from './temporal';
+import { createTestEnvironment, testDataConverter, uniqueTaskQueue, workflowBundle } from './temporal';
 
 export const MASTER_KEY = 'sk-test-master-key-0123456789';
 
@@ -46,6 +46,18 @@ export interface Bench {
   stop(): Promise<void>;
 }
 
+/** A test that failed half-way may leave a run behind; it must not block the next test's workflow id. */
+async function terminateLeftovers(env: TestWorkflowEnvironment, taskQueue: string): Promise<void> {
+  for await (const run of env.client.workflow.list({
+    query: `TaskQueue="${taskQueue}" AND ExecutionStatus="Running"`,
+  })) {
+    await env.client.workflow
+      .getHandle(run.workflowId, run.runId)
+      .terminate('test finished')
+      .catch(() => undefined);
+  }
+}
+
 export async function startBench(): Promise<Bench> {
   const [env, emulator] = await Promise.all([createTestEnvironment(), startEmulator({ masterKey: MASTER_KEY })]);
   return {
@@ -62,10 +74,17 @@ export async function startBench(): Promise<Bench> {
         namespace: env.namespace,
         taskQueue,
         workflowBundle: await workflowBundle(),
+        dataConverter: testDataConverter(),
         activities,
       });
       try {
-        return await worker.runUntil(fn(new LiteLLMWorkflowsClient(env.client, taskQueue)));
+        return await worker.runUntil(async () => {
+          try {
+            return await fn(new LiteLLMWorkflowsClient(env.client, taskQueue));
+          } finally {
+            await terminateLeftovers(env, taskQueue);
+          }
+        });
       } finally {
         await client.close();
       }

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { startProcess, type ManagedProcess } from '../../scripts/processes';
 import { MASTER_KEY } from './harness';
+import { TEST_ENCRYPTION_KEYS_SPEC } from './temporal';
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = require.resolve('tsx/cli');
@@ -24,6 +25,7 @@ export function workerEnv(temporalAddress: string, taskQueue: string, liteLLMUrl
     LITELLM_DEFAULT_TEAM_ID: 'openhands-default',
     LITELLM_KEY_DERIVATION_SECRET: 'test-key-derivation-secret',
     WORKER_SHUTDOWN_GRACE_MS: '5000',
+    LITELLM_WORKFLOWS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS_SPEC,
   };
 }
 

@@ -6,17 +6,25 @@ import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
+import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
+import { parseEncryptionKeys } from '../../src/codec/keys';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/search-attributes';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
 
+/** The fixed test key: recorded histories in test/histories are encrypted with it. Never a production key. */
+export const TEST_ENCRYPTION_KEYS_SPEC = 'test-key-1:bGl0ZWxsbS13b3JrZmxvd3MtdGVzdC1rZXktMzJieXQ=';
+export const TEST_ENCRYPTION_KEYS = parseEncryptionKeys(TEST_ENCRYPTION_KEYS_SPEC, 'test');
+export const testDataConverter = (): DataConverter => createDataConverter(TEST_ENCRYPTION_KEYS);
+
 let runtimeInstalled = false;
 
-/** Quiet the SDK's own logger in tests: only warnings and errors. */
+/** Quiet the SDK's own logger in tests: failures under test are expected, so only errors. */
 function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
   } catch {
     // Already installed by another helper in this process.
   }
@@ -40,6 +48,7 @@ export async function createTestEnvironment(): Promise<TestWorkflowEnvironment> 
     const env = await TestWorkflowEnvironment.createFromExistingServer({
       address,
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+      client: { dataConverter: testDataConverter() },
     });
     await registerSearchAttributes(env);
     return env;
@@ -53,6 +62,7 @@ export async function createTestEnvironment(): Promise<TestWorkflowEnvironment> 
         searchAttributes: ALL_SEARCH_ATTRIBUTES,
         log: { format: 'pretty', level: 'error' },
       },
+      client: { dataConverter: testDataConverter() },
     });
   } catch (err) {
     if (resolved.path) throw err;
@@ -69,6 +79,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });
   return bundle;

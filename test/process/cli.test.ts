@@ -3,6 +3,7 @@ import { EXIT } from '../../src/cli';
 import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
 import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
 import { runCli } from '../helpers/processes';
+import { TEST_ENCRYPTION_KEYS_SPEC } from '../helpers/temporal';
 
 let bench: Bench;
 
@@ -29,6 +30,7 @@ function cli(client: LiteLLMWorkflowsClient, ...args: string[]) {
     HOME: process.env.HOME,
     TEMPORAL_ADDRESS: bench.env.address,
     LITELLM_TASK_QUEUE: client.taskQueue,
+    LITELLM_WORKFLOWS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS_SPEC,
   });
 }
 

@@ -46,7 +46,7 @@ describe('the worker process', () => {
       userSettings: { userVersion: 4, llmApiKey: storedKey, llmBaseUrl: bench.emulator.url },
     });
     await eventually(
-      async () => (bench.emulator.journal().some((e) => e.path === '/key/update') ? true : undefined),
+      () => Promise.resolve(bench.emulator.journal().some((e) => e.path === '/key/update') ? true : undefined),
       60_000
     );
     first.child.kill('SIGKILL');

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, DeterminismViolationError, Worker } from '@temporalio/worker';
-import { workflowBundle } from '../helpers/temporal';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { testDataConverter, workflowBundle } from '../helpers/temporal';
 
 const HISTORIES = join(__dirname, '..', 'histories');
 const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
@@ -32,7 +33,10 @@ describe('replay of recorded histories', () => {
   it('today’s workflow code replays every one of them', async () => {
     const histories = files.map((file) => ({ workflowId: file, history: load(file) }));
     const results = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: await workflowBundle(), dataConverter: testDataConverter() },
+      histories
+    )) {
       results.push({ workflowId: result.workflowId, error: result.error?.message });
     }
     expect(results).toEqual(files.map((file) => ({ workflowId: file, error: undefined })));
@@ -41,7 +45,10 @@ describe('replay of recorded histories', () => {
   it('a workflow whose steps changed fails replay with a determinism violation', async () => {
     const changed = await bundleWorkflowCode({ workflowsPath: require.resolve('./changed-workflows') });
     await expect(
-      Worker.runReplayHistory({ workflowBundle: changed }, load('migrate-completed.json'))
+      Worker.runReplayHistory(
+        { workflowBundle: changed, dataConverter: testDataConverter() },
+        load('migrate-completed.json')
+      )
     ).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

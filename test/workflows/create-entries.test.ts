@@ -42,7 +42,9 @@ describe('createEntries', () => {
     const keys = state.keys.filter((k) => k.user_id === user);
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatchObject({ team_id: org, key_alias: openHandsCloudKeyAlias(user, org) });
-    const models = await fetch(`${bench.emulator.url}/v1/models`, { headers: { authorization: `Bearer ${result.key}` } });
+    const models = await fetch(`${bench.emulator.url}/v1/models`, {
+      headers: { authorization: `Bearer ${result.key}` },
+    });
     expect(models.status).toBe(200);
   });
 
@@ -109,7 +111,9 @@ describe('createEntries', () => {
       const state = bench.emulator.snapshot();
       expect(state.keys.filter((k) => k.user_id === user)).toHaveLength(1);
       expect(state.memberships.filter((m) => m.user_id === user && m.team_id === org)).toHaveLength(1);
-      const models = await fetch(`${bench.emulator.url}/v1/models`, { headers: { authorization: `Bearer ${result.key}` } });
+      const models = await fetch(`${bench.emulator.url}/v1/models`, {
+        headers: { authorization: `Bearer ${result.key}` },
+      });
       expect(models.status).toBe(200);
     }
   );

@@ -1,4 +1,4 @@
-import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type ApplicationFailure } from '@temporalio/client';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 import { workflowIds } from '../../src/workflows/definitions';
 import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
@@ -119,7 +119,9 @@ describe('setTeamBudget', () => {
       const handle = await client.startSetTeamBudget({ teamId: team, maxBudget: 50, pageSize: 2, pagesPerRun: 1 });
       const value = await handle.result();
       // Three pages, one per run: the first run's history ends in continue-as-new.
-      const history = await bench.env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
+      const history = await bench.env.client.workflow
+        .getHandle(handle.workflowId, handle.firstExecutionRunId)
+        .fetchHistory();
       expect(history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
       return value;
     });

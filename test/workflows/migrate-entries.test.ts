@@ -50,7 +50,9 @@ describe('migrateEntries', () => {
     const state = bench.emulator.snapshot();
     expect(state.teams.find((t) => t.team_id === org)).toMatchObject({ max_budget: 15.5 });
     expect(state.users.find((u) => u.user_id === user)).toMatchObject({ max_budget: UNLIMITED_USER_BUDGET });
-    expect(state.memberships).toContainEqual(expect.objectContaining({ user_id: user, team_id: org, max_budget: 15.5 }));
+    expect(state.memberships).toContainEqual(
+      expect.objectContaining({ user_id: user, team_id: org, max_budget: 15.5 })
+    );
     expect(state.keys.find((k) => k.token === legacyKey.token)).toMatchObject({ team_id: org });
   });
 
@@ -79,7 +81,9 @@ describe('migrateEntries', () => {
     const result = await migrate();
     expect(result).toMatchObject({ status: 'completed_partial_migration', movedKeys: 1 });
     const state = bench.emulator.snapshot();
-    expect(state.memberships).toContainEqual(expect.objectContaining({ user_id: user, team_id: org, max_budget: 15.5 }));
+    expect(state.memberships).toContainEqual(
+      expect.objectContaining({ user_id: user, team_id: org, max_budget: 15.5 })
+    );
     expect(state.keys.find((k) => k.token === legacyKey.token)).toMatchObject({ team_id: org });
   });
 
@@ -161,8 +165,15 @@ describe('migrateEntries', () => {
     await bench.withWorker(async (client) => {
       const handle = await pauseAt(client, '/key/update');
       const state = await client.rollback(handle.workflowId);
-      expect(state.steps.some((s) => s.status === 'compensated')).toBe(true);
+      expect(state.awaiting).toBeUndefined();
       const failure = await handle.result().catch((err: unknown) => err);
+      const steps = (await client.getState(handle.workflowId)).steps;
+      expect(steps.filter((s) => s.status === 'compensated').map((s) => s.name)).toEqual([
+        'create or update team',
+        'set user budget unlimited',
+        'add user to team',
+        expect.stringMatching(/^move key/),
+      ]);
       expect((failure as WorkflowFailedError).cause).toBeInstanceOf(ApplicationFailure);
       expect(((failure as WorkflowFailedError).cause as ApplicationFailure).type).toBe('OperationRolledBack');
     });
