@@ -1,0 +1,47 @@
+// LiteLLM v1.80.9 admin API emulator: an in-process stand-in for the proxy in tests, the benchmark and
+// `npm run dev`. It is deliberately outside src/ (the worker never imports it, and it never imports src/).
+import { Faults } from './faults';
+import { Journal } from './journal';
+import { createSeeder } from './seed';
+import { EmulatorServer } from './server';
+import { Store } from './state';
+import type { Emulator, EmulatorOptions } from './types';
+
+export type * from './types';
+
+const DEFAULT_MODELS = ['gpt-4o-mini', 'claude-sonnet-4'];
+
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  if (typeof options.masterKey !== 'string' || options.masterKey.length === 0) {
+    throw new Error('startEmulator: masterKey is required');
+  }
+  const host = options.host ?? '127.0.0.1';
+  const store = new Store();
+  const faults = new Faults();
+  const journal = new Journal(options.masterKey);
+  const reset = (): void => {
+    store.clear();
+    faults.clear();
+    journal.clear();
+  };
+  const server = new EmulatorServer({
+    store,
+    faults,
+    journal,
+    settings: { masterKey: options.masterKey, customAuthHeader: options.customAuthHeader },
+    models: [...(options.models ?? DEFAULT_MODELS)],
+    reset,
+  });
+  const port = await server.listen(options.port ?? 0, host);
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    stop: () => server.stop(),
+    reset,
+    snapshot: () => store.snapshot(),
+    journal: () => journal.list(),
+    clearJournal: () => journal.clear(),
+    faults,
+    seed: createSeeder(store),
+  };
+}

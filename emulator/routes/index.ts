@@ -1,0 +1,12 @@
+// The route table the server dispatches on (path → definition).
+import { keyRoutes } from './keys';
+import { modelRoutes } from './models';
+import type { RouteDef } from './shared';
+import { teamRoutes } from './teams';
+import { userRoutes } from './users';
+
+export type { RouteContext, RouteDef } from './shared';
+
+export const routes: ReadonlyMap<string, RouteDef> = new Map(
+  [...teamRoutes, ...userRoutes, ...keyRoutes, ...modelRoutes].map((r) => [r.path, r])
+);
