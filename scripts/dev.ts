@@ -3,9 +3,12 @@
  * (workflows survive a restart), the project's search attributes, the LiteLLM emulator seeded with demo
  * users, and the worker. Ctrl-C stops everything it started.
  */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator';
+import { generateKeySpec, parseEncryptionKeys } from '../src/codec/keys';
+import { startCodecServer, type CodecServer } from '../src/codec/server';
 import { searchAttributeCliArgs } from '../src/search-attributes';
 import { portIsFree, startProcess, waitForPort, type ManagedProcess } from './processes';
 import { requireTemporalCli } from './temporal-cli';
@@ -14,9 +17,17 @@ const HOST = '127.0.0.1';
 const TEMPORAL_PORT = Number(process.env.DEV_TEMPORAL_PORT ?? 7233);
 const UI_PORT = Number(process.env.DEV_UI_PORT ?? 8233);
 const EMULATOR_PORT = Number(process.env.DEV_EMULATOR_PORT ?? 4000);
+const CODEC_PORT = Number(process.env.DEV_CODEC_PORT ?? 8888);
 const MASTER_KEY = process.env.DEV_LITELLM_MASTER_KEY ?? 'sk-dev-master-key';
 const DEFAULT_TEAM_ID = 'openhands-default';
 const STATE_DIR = join(__dirname, '..', '.dev');
+const KEYS_FILE = join(STATE_DIR, 'encryption-keys');
+
+/** The dev encryption key, made once and kept beside the dev server's database so old runs stay readable. */
+function devEncryptionKeys(): string {
+  if (!existsSync(KEYS_FILE)) writeFileSync(KEYS_FILE, `${generateKeySpec('dev-1')}\n`, { mode: 0o600 });
+  return readFileSync(KEYS_FILE, 'utf8').trim();
+}
 
 /** Legacy users in the shape OpenHands left them before orgs: a personal budget, keys in the shared team. */
 function seedDemo(emulator: Emulator): void {
@@ -37,13 +48,16 @@ async function main(): Promise<void> {
     ['Temporal', TEMPORAL_PORT],
     ['Web UI', UI_PORT],
     ['emulator', EMULATOR_PORT],
+    ['codec server', CODEC_PORT],
   ] as const) {
     if (!(await portIsFree(HOST, port))) throw new Error(`Port ${port} (${what}) is in use: stop what holds it first`);
   }
   mkdirSync(STATE_DIR, { recursive: true });
   const temporalCli = requireTemporalCli();
+  const keysSpec = devEncryptionKeys();
   const processes: ManagedProcess[] = [];
   let emulator: Emulator | undefined;
+  let codecServer: CodecServer | undefined;
 
   let stopping = false;
   const stopAll = async (code: number) => {
@@ -52,12 +66,23 @@ async function main(): Promise<void> {
     process.stderr.write('\nStopping…\n');
     for (const p of [...processes].reverse()) await p.stop();
     await emulator?.stop();
+    await codecServer?.stop();
     process.exit(code);
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
+    // The Web UI decrypts payloads through this server (it has no token to forward, hence the dev trust).
+    const codecToken = randomBytes(24).toString('base64url');
+    codecServer = await startCodecServer({
+      keys: parseEncryptionKeys(keysSpec, KEYS_FILE),
+      port: CODEC_PORT,
+      allowedOrigins: [`http://${HOST}:${UI_PORT}`, `http://localhost:${UI_PORT}`],
+      tokens: [codecToken],
+      devTrustAllowedOrigins: true,
+    });
+
     const server = startProcess(
       'temporal',
       temporalCli,
@@ -72,6 +97,8 @@ async function main(): Promise<void> {
         String(UI_PORT),
         '--db-filename',
         join(STATE_DIR, 'temporal.db'),
+        '--ui-codec-endpoint',
+        codecServer.url,
         '--log-level',
         'warn',
         ...searchAttributeCliArgs(),
@@ -87,7 +114,8 @@ async function main(): Promise<void> {
     const worker = startProcess(
       'worker',
       process.execPath,
-      [require.resolve('tsx/cli'), join(__dirname, '..', 'src', 'worker.ts')],
+      // One process (`node --import tsx`), so stopping it by its pid stops the worker itself.
+      ['--import', 'tsx', join(__dirname, '..', 'src', 'worker.ts')],
       {
         env: {
           ...process.env,
@@ -97,6 +125,7 @@ async function main(): Promise<void> {
           LITELLM_DEFAULT_TEAM_ID: DEFAULT_TEAM_ID,
           ENABLE_BILLING: 'true',
           DEFAULT_INITIAL_BUDGET: '10',
+          LITELLM_WORKFLOWS_ENCRYPTION_KEYS_FILE: KEYS_FILE,
         },
       }
     );
@@ -108,13 +137,16 @@ async function main(): Promise<void> {
       }
     });
 
-    const env = TEMPORAL_PORT === 7233 ? '' : `TEMPORAL_ADDRESS=${HOST}:${TEMPORAL_PORT} `;
+    const env =
+      `LITELLM_WORKFLOWS_ENCRYPTION_KEYS_FILE=.dev/encryption-keys ` +
+      (TEMPORAL_PORT === 7233 ? '' : `TEMPORAL_ADDRESS=${HOST}:${TEMPORAL_PORT} `);
     process.stdout.write(
       [
         '',
         `Temporal Web UI   http://${HOST}:${UI_PORT}`,
         `Temporal server   ${HOST}:${TEMPORAL_PORT}   (state in .dev/temporal.db)`,
         `LiteLLM emulator  ${emulator.url}   (demo users alice, bob, carol; master key from DEV_LITELLM_MASTER_KEY)`,
+        `Codec server      ${codecServer.url}   (the Web UI shows decrypted payloads; for the temporal CLI: --codec-endpoint ${codecServer.url} --codec-auth "Bearer ${codecToken}")`,
         '',
         'Try:',
         `  ${env}npx tsx src/cli.ts migrate --org alice --user alice --wait`,

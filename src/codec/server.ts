@@ -45,6 +45,11 @@ export interface CodecServerOptions {
   tokens: string[];
   /** Largest accepted request body. Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Development only (`npm run dev`): a browser request from an allowed origin needs no token, because the
+   * local Web UI has no access token to forward. Refused unless the server binds to loopback.
+   */
+  devTrustAllowedOrigins?: boolean;
 }
 
 export interface CodecServer {
@@ -155,6 +160,10 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 /** Start a codec server; resolves once it listens. */
 export async function startCodecServer(options: CodecServerOptions): Promise<CodecServer> {
   const tokens = options.tokens.filter((t) => t !== '');
@@ -169,6 +178,10 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) {
     throw new ConfigError('maxBodyBytes must be a positive integer', []);
+  }
+  const host = options.host ?? DEFAULT_CODEC_SERVER_HOST;
+  if (options.devTrustAllowedOrigins && !isLoopback(host)) {
+    throw new ConfigError('devTrustAllowedOrigins is for a codec server bound to loopback only', []);
   }
   const codec = new AesGcmCodec(options.keys);
   const allowedOrigins = new Set(options.allowedOrigins.map(normaliseOrigin));
@@ -233,7 +246,8 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       send(res, 405, { error: 'method not allowed' }, { Allow: 'POST, OPTIONS' });
       return;
     }
-    if (!authorised(req.headers.authorization)) {
+    const trustedOrigin = options.devTrustAllowedOrigins === true && origin !== undefined;
+    if (!trustedOrigin && !authorised(req.headers.authorization)) {
       send(
         res,
         401,
@@ -295,7 +309,6 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
 
-  const host = options.host ?? DEFAULT_CODEC_SERVER_HOST;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? DEFAULT_CODEC_SERVER_PORT, host, () => {

@@ -327,3 +327,42 @@ describe('startCodecServer / loadCodecServerConfig refuse an unsafe setup', () =
     expect(() => loadCodecServerConfig(env)).toThrow(pattern);
   });
 });
+
+describe('development mode (npm run dev)', () => {
+  it('lets the local Web UI decode without a token, from an allowed origin only', async () => {
+    const keys = [makeKey('dev')];
+    const server = await startCodecServer({
+      keys,
+      port: 0,
+      allowedOrigins: ['http://127.0.0.1:8233'],
+      tokens: ['a-long-enough-dev-token-123'],
+      devTrustAllowedOrigins: true,
+    });
+    try {
+      const post = (headers: Record<string, string>) =>
+        fetch(`${server.url}/decode`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ payloads: [] }),
+        });
+      expect((await post({ origin: 'http://127.0.0.1:8233' })).status).toBe(200);
+      expect((await post({})).status).toBe(401);
+      expect((await post({ origin: 'http://evil.example' })).status).toBe(403);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('is refused for a server that does not bind to loopback', async () => {
+    await expect(
+      startCodecServer({
+        keys: [makeKey('dev')],
+        host: '0.0.0.0',
+        port: 0,
+        allowedOrigins: [],
+        tokens: ['a-long-enough-dev-token-123'],
+        devTrustAllowedOrigins: true,
+      })
+    ).rejects.toThrow(/loopback/);
+  });
+});

@@ -2,13 +2,22 @@
  * The workflow test bench: a real Temporal server, the LiteLLM emulator, and a worker per test on its own
  * task queue, with the project's real activities talking HTTP to the emulator.
  */
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { EncryptionKey } from '../../src/codec/crypto-codec';
+import { createDataConverter } from '../../src/codec/data-converter';
 import { Worker } from '@temporalio/worker';
 import { startEmulator, type Emulator } from '../../emulator';
 import { LiteLLMWorkflowsClient } from '../../src/client';
 import type { LiteLLMConfig, ProvisioningConfig } from '../../src/config';
 import { createLiteLLMActivities } from '../../src/worker';
-import { createTestEnvironment, testDataConverter, uniqueTaskQueue, workflowBundle } from './temporal';
+import {
+  capturedLogLines,
+  createTestEnvironment,
+  testDataConverter,
+  uniqueTaskQueue,
+  workflowBundle,
+} from './temporal';
 
 export const MASTER_KEY = 'sk-test-master-key-0123456789';
 
@@ -39,10 +48,7 @@ export interface Bench {
   env: TestWorkflowEnvironment;
   emulator: Emulator;
   /** Runs `fn` while a worker polls a fresh task queue; the client starts workflows on that queue. */
-  withWorker<T>(
-    fn: (client: LiteLLMWorkflowsClient) => Promise<T>,
-    provisioning?: Partial<ProvisioningConfig>
-  ): Promise<T>;
+  withWorker<T>(fn: (client: LiteLLMWorkflowsClient) => Promise<T>, options?: WorkerOptions): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -58,31 +64,43 @@ async function terminateLeftovers(env: TestWorkflowEnvironment, taskQueue: strin
   }
 }
 
+export interface WorkerOptions {
+  provisioning?: Partial<ProvisioningConfig>;
+  /** Keys of this worker and its client (default: the test key). */
+  encryptionKeys?: EncryptionKey[];
+  /** Poll this task queue (default: a fresh one). */
+  taskQueue?: string;
+}
+
 export async function startBench(): Promise<Bench> {
   const [env, emulator] = await Promise.all([createTestEnvironment(), startEmulator({ masterKey: MASTER_KEY })]);
   return {
     env,
     emulator,
-    async withWorker(fn, provisioning = {}) {
-      const taskQueue = uniqueTaskQueue('wf');
+    async withWorker(fn, options = {}) {
+      const taskQueue = options.taskQueue ?? uniqueTaskQueue('wf');
       const { client, activities } = createLiteLLMActivities(liteLLMConfig(emulator.url), {
         ...DEFAULT_PROVISIONING,
-        ...provisioning,
+        ...options.provisioning,
       });
+      const dataConverter = options.encryptionKeys ? createDataConverter(options.encryptionKeys) : testDataConverter();
+      const temporalClient = options.encryptionKeys
+        ? new Client({ connection: env.connection, namespace: env.namespace, dataConverter })
+        : env.client;
       const worker = await Worker.create({
         connection: env.nativeConnection,
         namespace: env.namespace,
         taskQueue,
         workflowBundle: await workflowBundle(),
-        dataConverter: testDataConverter(),
+        dataConverter,
         activities,
       });
       try {
         return await worker.runUntil(async () => {
           try {
-            return await fn(new LiteLLMWorkflowsClient(env.client, taskQueue));
+            return await fn(new LiteLLMWorkflowsClient(temporalClient, taskQueue));
           } finally {
-            await terminateLeftovers(env, taskQueue);
+            if (!options.taskQueue) await terminateLeftovers(env, taskQueue);
           }
         });
       } finally {
@@ -91,8 +109,21 @@ export async function startBench(): Promise<Bench> {
     },
     async stop() {
       await Promise.allSettled([env.teardown(), emulator.stop()]);
+      assertNoSecretLogged(capturedLogLines());
     },
   };
+}
+
+/** A virtual key in the clear: `sk-` and more than a masked tail (`sk-…abcd`) or a short test value. */
+const PLAINTEXT_KEY = /sk-[A-Za-z0-9_-]{16,}/;
+
+/** Fails when a master key or a virtual key appears in anything the worker logged during the file. */
+export function assertNoSecretLogged(lines: readonly string[]): void {
+  const leaks = lines.filter((line) => line.includes(MASTER_KEY) || PLAINTEXT_KEY.test(line));
+  if (leaks.length > 0) {
+    // Name the log message, not the line: the line holds the secret.
+    throw new Error(`Secrets in ${leaks.length} log line(s), first in: ${leaks[0]?.split(' {')[0]}`);
+  }
 }
 
 /** Polls `check` until it returns a value (not undefined), for states a workflow reaches asynchronously. */

@@ -8,7 +8,11 @@ import { MASTER_KEY } from './harness';
 import { TEST_ENCRYPTION_KEYS_SPEC } from './temporal';
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = require.resolve('tsx/cli');
+/**
+ * `node --import tsx`: one process. The `tsx` command would run the script in a child process, which a
+ * SIGKILL to the parent would leave running.
+ */
+const NODE_ARGS = ['--import', 'tsx'];
 
 export interface CapturedProcess extends ManagedProcess {
   output(): string;
@@ -31,7 +35,7 @@ export function workerEnv(temporalAddress: string, taskQueue: string, liteLLMUrl
 
 /** Starts `src/<script>` under tsx with output captured (stopped by its own handle in the test's cleanup). */
 export function startTsProcess(script: string, args: string[], env: NodeJS.ProcessEnv): CapturedProcess {
-  const managed = startProcess(script, process.execPath, [TSX, join(ROOT, 'src', script), ...args], {
+  const managed = startProcess(script, process.execPath, [...NODE_ARGS, join(ROOT, 'src', script), ...args], {
     env,
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,7 +51,7 @@ export async function runCli(
   args: string[],
   env: NodeJS.ProcessEnv
 ): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const proc = startProcess('cli', process.execPath, [TSX, join(ROOT, 'src', 'cli.ts'), ...args], {
+  const proc = startProcess('cli', process.execPath, [...NODE_ARGS, join(ROOT, 'src', 'cli.ts'), ...args], {
     env,
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

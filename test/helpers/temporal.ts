@@ -18,16 +18,27 @@ export const TEST_ENCRYPTION_KEYS = parseEncryptionKeys(TEST_ENCRYPTION_KEYS_SPE
 export const testDataConverter = (): DataConverter => createDataConverter(TEST_ENCRYPTION_KEYS);
 
 let runtimeInstalled = false;
+const logLines: string[] = [];
 
-/** Quiet the SDK's own logger in tests: failures under test are expected, so only errors. */
-function installQuietRuntime(): void {
+/** Every line the SDK, the workflows and the activities logged in this test file (for the secret scan). */
+export function capturedLogLines(): readonly string[] {
+  return logLines;
+}
+
+/**
+ * Logs are captured, not printed (failures under test are expected); LOG_TESTS=1 prints them too.
+ */
+function installCapturingRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    // Already installed by another helper in this process.
-  }
+  const print = process.env.LOG_TESTS === '1';
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      const line = `${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {})}`;
+      logLines.push(line);
+      if (print) process.stderr.write(`${line}\n`);
+    }),
+  });
 }
 
 async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
@@ -42,7 +53,7 @@ async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<v
 }
 
 export async function createTestEnvironment(): Promise<TestWorkflowEnvironment> {
-  installQuietRuntime();
+  installCapturingRuntime();
   const address = process.env.TEMPORAL_ADDRESS;
   if (address) {
     const env = await TestWorkflowEnvironment.createFromExistingServer({

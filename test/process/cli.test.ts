@@ -88,7 +88,7 @@ describe('litellm-workflows CLI', () => {
 
   it.each([
     [['migrate', '--org', '', '--user', 'alice'], /orgId/],
-    [['set-team-budget', '--team', 'acme', '--max-budget', '-5'], /maxBudget/],
+    [['set-team-budget', '--team', 'acme', '--max-budget=-5'], /maxBudget/],
     [['add-credits', '--purchase', 'p1', '--org', 'acme', '--user', 'alice', '--amount', 'lots'], /amount/],
     [['migrate', '--org', 'a', '--user', 'b', '--on-failure', 'sometimes'], /onFailure/],
     [['frobnicate'], /unknown command/],
