@@ -115,7 +115,8 @@ export class LiteLLMWorkflowsClient {
 
   /**
    * Adds a purchase's credits exactly once: a second call with the same purchase id returns the handle of
-   * the first run (running or closed) instead of adding again.
+   * the run that is running or completed instead of adding again. Only after a failed run (which rolled
+   * back, adding nothing) may the purchase start again.
    */
   async startAddTeamCredits(input: AddTeamCreditsInput): Promise<WorkflowHandle<Workflows['addTeamCredits']>> {
     const parsed = parseInput('addTeamCredits', inputSchemas.addTeamCredits, input);
@@ -126,7 +127,7 @@ export class LiteLLMWorkflowsClient {
         parsed,
         workflowId,
         { orgId: parsed.orgId, userId: parsed.userId, teamId: parsed.orgId },
-        'REJECT_DUPLICATE'
+        'ALLOW_DUPLICATE_FAILED_ONLY'
       );
     } catch (err) {
       if (err instanceof OperationInProgressError) return this.client.workflow.getHandle(workflowId);

@@ -153,4 +153,17 @@ describe('setTeamBudget', () => {
     expect(bench.emulator.snapshot().teams.find((t) => t.team_id === team)?.max_budget).toBe(35);
     expect(workflowIds.credits('cs_test_123')).toBe('litellm-credits:cs_test_123');
   });
+
+  it('a purchase whose run failed and rolled back can start again, and still adds once', async () => {
+    bench.emulator.seed.membership({ user_id: 'buyer', team_id: team });
+    bench.emulator.faults.add(stepFailure('/team/update', 0));
+    const purchase = { purchaseId: 'cs_test_retry', orgId: team, userId: 'buyer', amount: 25 };
+    await bench.withWorker(async (client) => {
+      await expect(client.executeAddTeamCredits(purchase)).rejects.toBeInstanceOf(WorkflowFailedError);
+      expect(bench.emulator.snapshot().teams.find((t) => t.team_id === team)?.max_budget).toBe(10);
+      await client.executeAddTeamCredits(purchase);
+      await client.executeAddTeamCredits(purchase);
+    });
+    expect(bench.emulator.snapshot().teams.find((t) => t.team_id === team)?.max_budget).toBe(35);
+  });
 });
