@@ -28,7 +28,7 @@ export function capturedLogLines(): readonly string[] {
 /**
  * Logs are captured, not printed (failures under test are expected); LOG_TESTS=1 prints them too.
  */
-function installCapturingRuntime(): void {
+export function installCapturingRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const print = process.env.LOG_TESTS === '1';

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { testDataConverter, workflowBundle } from '../helpers/temporal';
+import { installCapturingRuntime, testDataConverter, workflowBundle } from '../helpers/temporal';
 
 const HISTORIES = join(__dirname, '..', 'histories');
+installCapturingRuntime();
 const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
 
 function load(file: string) {
