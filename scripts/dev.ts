@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator';
 import { generateKeySpec, parseEncryptionKeys } from '../src/codec/keys';
 import { startCodecServer, type CodecServer } from '../src/codec/server';
@@ -20,8 +20,15 @@ const EMULATOR_PORT = Number(process.env.DEV_EMULATOR_PORT ?? 4000);
 const CODEC_PORT = Number(process.env.DEV_CODEC_PORT ?? 8888);
 const MASTER_KEY = process.env.DEV_LITELLM_MASTER_KEY ?? 'sk-dev-master-key';
 const DEFAULT_TEAM_ID = 'openhands-default';
-const STATE_DIR = join(__dirname, '..', '.dev');
+/** Where workflows and the dev encryption key are kept; tests point it at a temporary directory. */
+const STATE_DIR = process.env.DEV_STATE_DIR ? resolve(process.env.DEV_STATE_DIR) : join(__dirname, '..', '.dev');
 const KEYS_FILE = join(STATE_DIR, 'encryption-keys');
+
+/** A path as the hints print it: relative when under the current directory. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}
 
 /** The dev encryption key, made once and kept beside the dev server's database so old runs stay readable. */
 function devEncryptionKeys(): string {
@@ -138,13 +145,13 @@ async function main(): Promise<void> {
     });
 
     const env =
-      `LITELLM_WORKFLOWS_ENCRYPTION_KEYS_FILE=.dev/encryption-keys ` +
+      `LITELLM_WORKFLOWS_ENCRYPTION_KEYS_FILE=${shown(KEYS_FILE)} ` +
       (TEMPORAL_PORT === 7233 ? '' : `TEMPORAL_ADDRESS=${HOST}:${TEMPORAL_PORT} `);
     process.stdout.write(
       [
         '',
         `Temporal Web UI   http://${HOST}:${UI_PORT}`,
-        `Temporal server   ${HOST}:${TEMPORAL_PORT}   (state in .dev/temporal.db)`,
+        `Temporal server   ${HOST}:${TEMPORAL_PORT}   (state in ${shown(join(STATE_DIR, 'temporal.db'))})`,
         `LiteLLM emulator  ${emulator.url}   (demo users alice, bob, carol; master key from DEV_LITELLM_MASTER_KEY)`,
         `Codec server      ${codecServer.url}   (the Web UI shows decrypted payloads; for the temporal CLI: --codec-endpoint ${codecServer.url} --codec-auth "Bearer ${codecToken}")`,
         '',

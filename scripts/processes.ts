@@ -3,7 +3,7 @@
  * SIGTERM, then SIGKILL if it has not exited within the grace time.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
 
 export interface ManagedProcess {
   readonly name: string;
@@ -72,5 +72,17 @@ export async function portIsFree(host: string, port: number): Promise<boolean> {
       resolve(false);
     });
     socket.once('error', () => resolve(true));
+  });
+}
+
+/** A port the OS just handed out and took back: free for a server a test is about to start. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
   });
 }

@@ -10,6 +10,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DecisionRefusedError, InvalidInputError, LiteLLMWorkflowsClient, OperationInProgressError } from './client';
 import { requireEncryptionKeys } from './codec/keys';
 import { ConfigError, loadTemporalConfig } from './config';
+import { runHealthCheck } from './health';
 import { redact } from './redact';
 import { workflowIds, type FailurePolicy } from './workflows/definitions';
 
@@ -27,8 +28,10 @@ Commands (add --wait to wait for the result; --on-failure rollback|pause sets th
   status          --workflow-id ID | --org ID --user ID | --team ID
   resume          (same selectors as status)   run the failed step again
   rollback        (same selectors as status)   undo what the operation did
+  health          can the worker reach Temporal and LiteLLM? (its configuration; exit 0 or 1)
 
-Temporal is reached through TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and LITELLM_TASK_QUEUE.`;
+Temporal is reached through TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and LITELLM_TASK_QUEUE;
+health also reads the worker's LITELLM_* variables.`;
 
 const OPTIONS = {
   org: { type: 'string' },
@@ -181,6 +184,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? EXIT.ok : EXIT.badInput;
   }
+  // The worker's check: its configuration, not the client's, and no encryption keys needed.
+  if (command === 'health') return runHealthCheck();
   let workflows: LiteLLMWorkflowsClient | undefined;
   try {
     workflows = await LiteLLMWorkflowsClient.connect(loadTemporalConfig(), requireEncryptionKeys());

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/client';
 import { createDataConverter } from './codec/data-converter';
 import type { EncryptionKey } from './codec/crypto-codec';
-import type { TemporalConfig } from './config';
+import { temporalConnectionOptions, type TemporalConfig } from './config';
 import { InvalidInputError, inputSchemas, parseInput } from './inputs';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from './search-attributes';
 import {
@@ -69,11 +69,7 @@ export class LiteLLMWorkflowsClient {
 
   /** Connects with the encrypting data converter, so inputs go out encrypted and results come back readable. */
   static async connect(config: TemporalConfig, encryptionKeys: EncryptionKey[]): Promise<LiteLLMWorkflowsClient> {
-    const connection = await Connection.connect({
-      address: config.address,
-      ...(config.apiKey ? { apiKey: config.apiKey } : {}),
-      ...(config.tls ? { tls: true } : {}),
-    });
+    const connection = await Connection.connect(temporalConnectionOptions(config));
     return new LiteLLMWorkflowsClient(
       new Client({ connection, namespace: config.namespace, dataConverter: createDataConverter(encryptionKeys) }),
       config.taskQueue

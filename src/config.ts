@@ -4,6 +4,7 @@
  * the defaults live here and nowhere else.
  */
 import { readFileSync } from 'node:fs';
+import type { TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
 
 export type Env = Record<string, string | undefined>;
@@ -136,7 +137,12 @@ function parse<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
   const result = schema.safeParse(env);
   if (!result.success) {
     const variables = [...new Set(result.error.issues.map((i) => String(i.path[0])))];
-    const details = result.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ');
+    const details = result.error.issues
+      .map((i) => {
+        const name = String(i.path[0]);
+        return `${name}: ${env[name] === undefined ? 'is required' : i.message}`;
+      })
+      .join('; ');
     throw new ConfigError(`Invalid configuration: ${details}`, variables);
   }
   return result.data;
@@ -152,6 +158,31 @@ export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
     tls: t.TEMPORAL_TLS || t.TEMPORAL_API_KEY !== undefined,
     tlsCertPath: t.TEMPORAL_TLS_CERT_PATH,
     tlsKeyPath: t.TEMPORAL_TLS_KEY_PATH,
+  };
+}
+
+/**
+ * Connection options for Temporal: plain on a laptop, TLS and an API key for Temporal Cloud or a secured
+ * cluster. Fit for the worker's `NativeConnection` and the client's `Connection` alike.
+ */
+export function temporalConnectionOptions(temporal: TemporalConfig): {
+  address: string;
+  apiKey?: string;
+  tls?: TLSConfig | true;
+} {
+  return {
+    address: temporal.address,
+    ...(temporal.apiKey ? { apiKey: temporal.apiKey } : {}),
+    ...(temporal.tls
+      ? {
+          tls:
+            temporal.tlsCertPath && temporal.tlsKeyPath
+              ? {
+                  clientCertPair: { crt: readFileSync(temporal.tlsCertPath), key: readFileSync(temporal.tlsKeyPath) },
+                }
+              : true,
+        }
+      : {}),
   };
 }
 

@@ -3,7 +3,7 @@
  * and rate limits, JSON logs with secrets redacted, a graceful stop on SIGTERM/SIGINT.
  */
 import { createHmac } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DefaultLogger,
@@ -11,19 +11,19 @@ import {
   Runtime,
   Worker,
   type LogEntry,
-  type NativeConnectionOptions,
   type WorkerOptions,
 } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { countLiteLLMCall } from './activities/context';
 import { createDataConverter } from './codec/data-converter';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { requireEncryptionKeys } from './codec/keys';
 import {
   ConfigError,
   loadWorkerConfig,
+  temporalConnectionOptions,
   type LiteLLMConfig,
   type ProvisioningConfig,
-  type TemporalConfig,
   type WorkerConfig,
 } from './config';
 import { LiteLLMClient } from './litellm/client';
@@ -39,7 +39,7 @@ export function keyDerivationSecret(litellm: LiteLLMConfig): string {
 
 /** The activities bound to one LiteLLM client; close the client when the worker is done. */
 export function createLiteLLMActivities(litellm: LiteLLMConfig, provisioning: ProvisioningConfig) {
-  const client = new LiteLLMClient(litellm);
+  const client = new LiteLLMClient(litellm, { onCall: countLiteLLMCall });
   const activities = createActivities({
     client,
     provisioning,
@@ -47,24 +47,6 @@ export function createLiteLLMActivities(litellm: LiteLLMConfig, provisioning: Pr
     keyDerivationSecret: keyDerivationSecret(litellm),
   });
   return { client, activities };
-}
-
-/** Connection options for Temporal: plain on a laptop, TLS and an API key for Temporal Cloud or a secured cluster. */
-export function temporalConnectionOptions(temporal: TemporalConfig): NativeConnectionOptions {
-  return {
-    address: temporal.address,
-    ...(temporal.apiKey ? { apiKey: temporal.apiKey } : {}),
-    ...(temporal.tls
-      ? {
-          tls:
-            temporal.tlsCertPath && temporal.tlsKeyPath
-              ? {
-                  clientCertPair: { crt: readFileSync(temporal.tlsCertPath), key: readFileSync(temporal.tlsKeyPath) },
-                }
-              : true,
-        }
-      : {}),
-  };
 }
 
 /** Workflow code: the bundle built at build time in production (exactly the reviewed code, fast start), else the sources. */

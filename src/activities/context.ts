@@ -1,6 +1,7 @@
 /**
- * Access to the running activity's context (cancellation signal, logger) that also works when an activity
- * function is called outside Temporal (scripts, plain unit tests): then there is no signal and no log.
+ * Access to the running activity's context (cancellation signal, logger, metrics) that also works when an
+ * activity function is called outside Temporal (scripts, plain unit tests): then there is no signal, no log
+ * and no metric.
  */
 import { Context } from '@temporalio/activity';
 import { redact, redactText } from '../redact';
@@ -41,4 +42,15 @@ export function logEvent(level: LogLevel, message: string, attributes: Record<st
   const ctx = currentContext();
   if (!ctx) return;
   ctx.log[level](redactText(message), redact(attributes) as Record<string, unknown>);
+}
+
+/**
+ * Count one LiteLLM call as `litellm_calls_total{route,status}` through the activity's metric meter, so it
+ * lands in the SDK's registry (the Prometheus endpoint of METRICS_BIND_ADDRESS) with the activity type,
+ * namespace and task queue as further labels. `status` is the HTTP status or `timeout`/`connection`/`aborted`.
+ */
+export function countLiteLLMCall(route: string, status: string): void {
+  currentContext()
+    ?.metricMeter.createCounter('litellm_calls_total', 'calls', 'LiteLLM admin API calls by route and status')
+    .add(1, { route, status });
 }

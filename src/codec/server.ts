@@ -83,7 +83,9 @@ function fromBase64(s: string): Uint8Array {
 }
 
 function toBase64(bytes: Uint8Array | null | undefined): string {
-  return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') : '';
+  // A decrypted payload with no data (an activity returning nothing) carries protobufjs' default for an
+  // empty `bytes` field, a plain empty array: it has no `.buffer`.
+  return bytes && bytes.length > 0 ? Buffer.from(bytes).toString('base64') : '';
 }
 
 /** JSON payload → `Payload`. */

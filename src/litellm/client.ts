@@ -22,6 +22,8 @@ import * as S from './schemas';
 export interface LiteLLMClientOptions {
   /** Use this dispatcher instead of an own `Pool` (tests: undici `MockAgent`). The client does not close it. */
   dispatcher?: Dispatcher;
+  /** Told the outcome of every call, for metrics: the HTTP status, or `timeout` / `connection` / `aborted`. */
+  onCall?: (route: string, outcome: string) => void;
 }
 
 export interface CallOptions {
@@ -90,6 +92,7 @@ export class LiteLLMClient {
   private readonly origin: string;
   private readonly basePath: string;
   private readonly authHeaderName: string;
+  private readonly onCall?: (route: string, outcome: string) => void;
 
   constructor(
     private readonly config: LiteLLMConfig,
@@ -107,6 +110,7 @@ export class LiteLLMClient {
     this.authHeaderName = config.authHeader.toLowerCase();
     registerSecret(config.masterKey);
     registerSecret(config.keyDerivationSecret);
+    this.onCall = options.onCall;
     if (options.dispatcher) {
       this.dispatcher = options.dispatcher;
       this.ownsDispatcher = false;
@@ -439,6 +443,21 @@ export class LiteLLMClient {
     });
   }
 
+  /**
+   * `GET /key/list?page=1&size=1` with the master key: the cheapest call that proves LiteLLM is up, has its
+   * database, and accepts the master key (the health check; `/health/liveliness` asks for no key).
+   */
+  async checkAccess(opts: CallOptions & { timeoutMs?: number } = {}) {
+    return this.request({
+      method: 'GET',
+      route: '/key/list',
+      query: { page: 1, size: 1 },
+      schema: S.KeyHashListResponse,
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+    });
+  }
+
   // ---- transport ----------------------------------------------------------------------------------------
 
   private authHeaders(virtualKey?: string): Record<string, string> {
@@ -496,9 +515,12 @@ export class LiteLLMClient {
       retryAfter = res.headers['retry-after'];
       text = await res.body.text();
     } catch (err) {
-      throw transportError(route, err, spec.signal, timeoutSignal);
+      const failure = transportError(route, err, spec.signal, timeoutSignal);
+      this.onCall?.(route, failure.kind);
+      throw failure;
     }
 
+    this.onCall?.(route, String(status));
     if (status >= 200 && status < 300) return parseSuccess(route, status, text, spec.schema);
     throw httpError(route, status, text, retryAfter);
   }

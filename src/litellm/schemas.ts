@@ -112,6 +112,9 @@ export const KeyListResponse = z.looseObject({
 });
 export type KeyListResponse = z.infer<typeof KeyListResponse>;
 
+/** `/key/list` without `return_full_object`: the keys as hashes. */
+export const KeyHashListResponse = z.looseObject({ keys: z.array(z.unknown()) });
+
 export const KeyInfoResponse = z.looseObject({
   info: z.looseObject({
     key_alias: nullableString,

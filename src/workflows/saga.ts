@@ -3,6 +3,7 @@
  * it runs; a failure policy (roll back now, or pause for an operator's `retry` / `rollback`); a rollback
  * that runs newest-first in a non-cancellable scope and escalates a failed undo instead of swallowing it;
  * and a `state` query that shows all of it at any time. A workflow using it reads as its list of steps.
+ * It counts compensations and operator waits through the workflow metric meter (not counted on replay).
  */
 import { msToNumber } from '@temporalio/common/lib/time';
 import {
@@ -13,6 +14,7 @@ import {
   ContinueAsNew,
   isCancellation,
   log,
+  metricMeter,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -41,6 +43,22 @@ const SEARCH_ATTRIBUTE_STATE: Record<OperationPhase, string> = {
   failed: 'Failed',
   cancelled: 'Cancelled',
 };
+
+/** Counters of the saga, exported with the SDK's metrics (the meter adds namespace, task queue, workflow type). */
+function sagaMetrics() {
+  return {
+    compensations: metricMeter.createCounter(
+      'litellm_compensations_total',
+      'compensations',
+      'Undo steps run, by operation and outcome (compensated, skipped, failed)'
+    ),
+    awaitingOperator: metricMeter.createCounter(
+      'litellm_awaiting_operator_total',
+      'operations',
+      'Failures that made an operation wait for an operator decision'
+    ),
+  };
+}
 
 interface Compensation {
   step: StepState;
@@ -81,6 +99,7 @@ export class Saga {
   private readonly policy: ResolvedFailurePolicy;
   private readonly steps: StepState[] = [];
   private readonly compensations: Compensation[] = [];
+  private readonly metrics = sagaMetrics();
   private phase: OperationPhase = 'running';
   private awaiting?: AwaitedDecision;
   private decision?: Decision;
@@ -209,12 +228,14 @@ export class Saga {
         await undo();
         step.status = 'compensated';
         delete step.compensationError;
+        this.countCompensation('compensated');
         return;
       } catch (err) {
         step.compensationError = describeFailure(err);
         log.error('Compensation failed', { operation: this.operation, step: step.name, error: step.compensationError });
         if (this.policy.onFailure === 'rollback') {
           // Later undos may depend on this one (keys must leave a team before it is deleted): stop here.
+          this.countCompensation('failed');
           this.setPhase('rollback_failed');
           throw ApplicationFailure.nonRetryable(
             `${this.operation}: undoing step "${step.name}" failed: ${step.compensationError}`,
@@ -225,6 +246,7 @@ export class Saga {
         const decision = await this.awaitDecision(step, 'compensation', ['retry', 'skip'], 'retry');
         if (decision === 'skip') {
           step.status = 'failed';
+          this.countCompensation('skipped');
           return;
         }
       }
@@ -248,6 +270,7 @@ export class Saga {
       deadline: new Date(Date.now() + msToNumber(this.policy.operatorTimeout)).toISOString(),
     };
     this.setPhase('awaiting_operator');
+    this.metrics.awaitingOperator.add(1, { operation: this.operation });
     try {
       const decided = await condition(() => this.decision !== undefined, this.policy.operatorTimeout);
       const decision = decided && this.decision ? this.decision : defaultDecision;
@@ -259,6 +282,10 @@ export class Saga {
       this.awaiting = undefined;
       this.decision = undefined;
     }
+  }
+
+  private countCompensation(outcome: 'compensated' | 'skipped' | 'failed'): void {
+    this.metrics.compensations.add(1, { operation: this.operation, outcome });
   }
 
   private setPhase(phase: OperationPhase): void {

@@ -118,6 +118,15 @@ describe('codec server', () => {
     expect(decodedRes.json()).toEqual({ payloads: [plain] });
   });
 
+  it("decodes a payload without data (an activity's undefined result)", async () => {
+    const [empty] = await codec.encode([defaultPayloadConverter.toPayload(undefined)]);
+    const res = await call(server, '/decode', { headers: auth(), body: body([payloadToJson(empty!)]) });
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual({
+      payloads: [{ metadata: { encoding: Buffer.from('binary/null').toString('base64') }, data: '' }],
+    });
+  });
+
   it('passes unencrypted payloads through /decode', async () => {
     const plain = payloadToJson(defaultPayloadConverter.toPayload('before encryption'));
     const res = await call(server, '/decode', { headers: auth(), body: body([plain]) });

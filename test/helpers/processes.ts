@@ -46,12 +46,13 @@ export function startTsProcess(script: string, args: string[], env: NodeJS.Proce
   return { ...managed, output: () => output };
 }
 
-/** Runs the CLI to completion: its exit code and what it printed. */
-export async function runCli(
+/** Runs `src/<script>` to completion: its exit code and what it printed. */
+export async function runScript(
+  script: string,
   args: string[],
   env: NodeJS.ProcessEnv
 ): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const proc = startProcess('cli', process.execPath, [...NODE_ARGS, join(ROOT, 'src', 'cli.ts'), ...args], {
+  const proc = startProcess(script, process.execPath, [...NODE_ARGS, join(ROOT, 'src', script), ...args], {
     env,
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -62,4 +63,9 @@ export async function runCli(
   proc.child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await proc.exited;
   return { code, stdout, stderr };
+}
+
+/** Runs the CLI to completion: its exit code and what it printed. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv) {
+  return runScript('cli.ts', args, env);
 }

@@ -381,6 +381,25 @@ describe('LiteLLMClient', () => {
     });
   });
 
+  it('tells onCall the route and the outcome of every call (the metrics of LiteLLM calls)', async () => {
+    const calls: [string, string][] = [];
+    const observed = new LiteLLMClient(testConfig(), {
+      dispatcher: mock.agent,
+      onCall: (route, outcome) => calls.push([route, outcome]),
+    });
+    mock.on('GET', '/team/info', () => ({ status: 200, body: TEAM_INFO }));
+    mock.on('GET', '/team/info', () => proxyError(404, 'Team not found'));
+    mock.fail('GET', '/team/info', new undiciErrors.SocketError('other side closed'));
+    await observed.teamInfo('t1');
+    await caught(observed.teamInfo('t1'));
+    await caught(observed.teamInfo('t1'));
+    expect(calls).toEqual([
+      ['/team/info', '200'],
+      ['/team/info', '404'],
+      ['/team/info', 'connection'],
+    ]);
+  });
+
   it('closes its own pool', async () => {
     const own = new LiteLLMClient(testConfig());
     await expect(own.close()).resolves.toBeUndefined();

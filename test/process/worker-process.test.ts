@@ -1,7 +1,8 @@
+import { freePort } from '../../scripts/processes';
 import { LiteLLMWorkflowsClient } from '../../src/client';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
-import { primeDefaultUser } from '../helpers/litellm-state';
+import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
 import { startTsProcess, workerEnv, type CapturedProcess } from '../helpers/processes';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
@@ -16,8 +17,11 @@ afterAll(async () => {
   await bench?.stop();
 });
 
-function startWorker(taskQueue: string): CapturedProcess {
-  const worker = startTsProcess('worker.ts', [], workerEnv(bench.env.address, taskQueue, bench.emulator.url));
+function startWorker(taskQueue: string, env: NodeJS.ProcessEnv = {}): CapturedProcess {
+  const worker = startTsProcess('worker.ts', [], {
+    ...workerEnv(bench.env.address, taskQueue, bench.emulator.url),
+    ...env,
+  });
   started.push(worker);
   return worker;
 }
@@ -82,5 +86,72 @@ describe('the worker process', () => {
     const output = worker.output();
     expect(output).not.toContain(MASTER_KEY);
     expect(output).not.toContain(storedKey);
+  });
+});
+
+/** Sum of the samples of `name` whose labels include `labels`, from Prometheus' text format; 0 when none. */
+function metricValue(text: string, name: string, labels: Record<string, string>): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([A-Za-z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const series = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]])
+    );
+    if (Object.entries(labels).every(([k, v]) => series[k] === v)) sum += Number(match[3]);
+  }
+  return sum;
+}
+
+async function scrape(port: number): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  return response.text();
+}
+
+describe("the worker's metrics", () => {
+  it('exports LiteLLM calls, compensations and operator waits, and counts nothing again on replay', async () => {
+    await seedLegacyUser();
+    bench.emulator.seed.user({ user_id: 'bob', max_budget: 10 });
+    bench.emulator.seed.membership({ user_id: 'bob', team_id: 'openhands-default' });
+    const taskQueue = uniqueTaskQueue('metrics');
+    const client = new LiteLLMWorkflowsClient(bench.env.client, taskQueue);
+    const firstPort = await freePort();
+    const first = startWorker(taskQueue, { METRICS_BIND_ADDRESS: `127.0.0.1:${firstPort}` });
+
+    // alice: a failure for good, rolled back at once: three undos (the failed step's own included).
+    bench.emulator.faults.add(stepFailure('/team/member_add', 0));
+    await expect(
+      client.executeMigrateEntries({ orgId: 'alice', userId: 'alice', userSettings: { userVersion: 4 } })
+    ).rejects.toThrow();
+    // bob: the same failure waits for an operator.
+    bench.emulator.faults.add(stepFailure('/team/member_add', 0));
+    const bob = await client.startMigrateEntries({
+      orgId: 'bob',
+      userId: 'bob',
+      userSettings: { userVersion: 4 },
+      failurePolicy: { onFailure: 'pause' },
+    });
+    await eventually(async () => ((await client.getState(bob.workflowId)).awaiting ? true : undefined));
+
+    const metrics = await scrape(firstPort);
+    expect(metricValue(metrics, 'litellm_calls_total', { route: '/team/member_add', status: '400' })).toBe(2);
+    expect(metricValue(metrics, 'litellm_calls_total', { route: '/team/new', status: '200' })).toBe(2);
+    expect(
+      metricValue(metrics, 'litellm_compensations_total', { operation: 'migrateEntries', outcome: 'compensated' })
+    ).toBe(3);
+    expect(metricValue(metrics, 'litellm_awaiting_operator_total', { operation: 'migrateEntries' })).toBe(1);
+
+    // A second worker takes over bob: it replays the wait (not counted again), then rolls back.
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const secondPort = await freePort();
+    startWorker(taskQueue, { METRICS_BIND_ADDRESS: `127.0.0.1:${secondPort}` });
+    await client.rollback(bob.workflowId);
+    await expect(bob.result()).rejects.toThrow();
+    const replayed = await scrape(secondPort);
+    expect(
+      metricValue(replayed, 'litellm_compensations_total', { operation: 'migrateEntries', outcome: 'compensated' })
+    ).toBe(3);
+    expect(metricValue(replayed, 'litellm_awaiting_operator_total', {})).toBe(0);
   });
 });
