@@ -99,7 +99,8 @@ export async function runWorker(config: WorkerConfig, encryptionKeys: Encryption
       dataConverter: createDataConverter(encryptionKeys),
       ...workerOptions(config),
     });
-    // SIGINT/SIGTERM (the Runtime's shutdown signals) stop polling and let in-flight activities finish.
+    // SIGINT/SIGTERM (the Runtime's shutdown signals) stop polling and let in-flight activities finish within
+    // the grace time. The Runtime drops its handler after the first signal, so a second one ends the process.
     await worker.run();
   } finally {
     await connection.close();

@@ -75,17 +75,58 @@ describe('the worker process', () => {
     const storedKey = await seedLegacyUser();
     const taskQueue = uniqueTaskQueue('term');
     const client = new LiteLLMWorkflowsClient(bench.env.client, taskQueue);
+    // A slow member_add is in flight when the signal arrives: it must finish, not be abandoned.
+    bench.emulator.faults.add({ route: '/team/member_add', kind: 'latency', ms: 2_500 });
     const worker = startWorker(taskQueue);
-    await client.executeMigrateEntries({
+    const handle = await client.startMigrateEntries({
       orgId: 'alice',
       userId: 'alice',
       userSettings: { userVersion: 4, llmApiKey: storedKey, llmBaseUrl: bench.emulator.url },
     });
+    await eventually(async () => {
+      const state = await client.getState(handle.workflowId);
+      return state.steps.some((s) => s.name === 'add user to team' && s.status === 'running') ? true : undefined;
+    });
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
+    expect(
+      bench.emulator
+        .journal()
+        .filter((e) => e.path === '/team/member_add')
+        .map((e) => e.status)
+    ).toEqual([200]);
+
+    startWorker(taskQueue);
+    await expect(handle.result()).resolves.toMatchObject({ status: 'migrated', movedKeys: 4 });
     const output = worker.output();
     expect(output).not.toContain(MASTER_KEY);
     expect(output).not.toContain(storedKey);
+  });
+
+  it('a second signal during the grace time forces the exit', async () => {
+    await seedLegacyUser();
+    const taskQueue = uniqueTaskQueue('force');
+    const client = new LiteLLMWorkflowsClient(bench.env.client, taskQueue);
+    bench.emulator.faults.add({ route: '/team/member_add', kind: 'hang' });
+    const worker = startWorker(taskQueue, { WORKER_SHUTDOWN_GRACE_MS: '60000' });
+    const handle = await client.startMigrateEntries({
+      orgId: 'alice',
+      userId: 'alice',
+      userSettings: { userVersion: 4 },
+    });
+    await eventually(async () => {
+      const state = await client.getState(handle.workflowId);
+      return state.steps.some((s) => s.name === 'add user to team' && s.status === 'running') ? true : undefined;
+    });
+    worker.child.kill('SIGTERM');
+    // Still draining: the hung call holds it for up to the grace time.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(worker.child.exitCode).toBeNull();
+    const forcedAt = Date.now();
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+    expect(Date.now() - forcedAt).toBeLessThan(5_000);
+    await handle.terminate('test finished');
   });
 });
 
