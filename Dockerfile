@@ -7,7 +7,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY emulator ./emulator
 COPY scripts ./scripts
-RUN npm run build && npx tsx scripts/build-workflow-bundle.ts && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
