@@ -24,12 +24,13 @@ const HEARTBEAT_INTERVAL_MS = 1_000;
 
 /**
  * Heartbeat while an activity body runs. Temporal delivers a cancellation to an activity only in the answer
- * to a heartbeat, so without this a cancelled activity would not abort its HTTP call. Returns the stop.
+ * to a heartbeat, so without this a cancelled activity would not abort its HTTP call. The first beat comes
+ * after an interval, not at once: most LiteLLM calls end sooner, and each beat is a write on the server.
+ * Returns the stop.
  */
 export function startHeartbeats(): () => void {
   const ctx = currentContext();
   if (!ctx) return () => undefined;
-  ctx.heartbeat();
   const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
   timer.unref();
   return () => clearInterval(timer);
