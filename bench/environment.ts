@@ -6,16 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { startEmulator, type Emulator } from '../emulator';
 import { resolveTemporalCli } from '../scripts/temporal-cli';
 import { LiteLLMWorkflowsClient } from '../src/client';
 import { FAILURE_CONVERTER_PATH } from '../src/codec/data-converter';
 import { loadWorkerConfig, type WorkerConfig } from '../src/config';
-import { ALL_SEARCH_ATTRIBUTES } from '../src/search-attributes';
 import { createLiteLLMActivities, workerOptions } from '../src/worker';
-import { testDataConverter } from '../test/helpers/temporal';
+import { createTestEnvironment, testDataConverter } from '../test/helpers/temporal';
 import { createControlActivities } from './control-activities';
 import { freePort } from './probes';
 
@@ -63,14 +62,7 @@ async function startTemporal(
   extraArgs: string[]
 ): Promise<{ env: TestWorkflowEnvironment; cli: string; metricsUrl?: string }> {
   const address = process.env.TEMPORAL_ADDRESS;
-  if (address) {
-    const env = await TestWorkflowEnvironment.createFromExistingServer({
-      address,
-      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
-      client: { dataConverter: testDataConverter() },
-    });
-    return { env, cli: `existing server ${address}` };
-  }
+  if (address) return { env: await createTestEnvironment(), cli: `existing server ${address}` };
   const resolved = resolveTemporalCli({ build: false });
   if (!resolved.path) {
     throw new Error(
@@ -78,15 +70,7 @@ async function startTemporal(
     );
   }
   const metricsPort = await freePort();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: resolved.path },
-      searchAttributes: ALL_SEARCH_ATTRIBUTES,
-      log: { format: 'pretty', level: 'error' },
-      extraArgs: ['--metrics-port', String(metricsPort), ...extraArgs],
-    },
-    client: { dataConverter: testDataConverter() },
-  });
+  const env = await createTestEnvironment({ extraArgs: ['--metrics-port', String(metricsPort), ...extraArgs] });
   return {
     env,
     cli: `${resolved.path} (${resolved.source})`,

@@ -14,6 +14,7 @@ import { createLiteLLMActivities } from '../../src/worker';
 import {
   capturedLogLines,
   createTestEnvironment,
+  installCapturingRuntime,
   testDataConverter,
   uniqueTaskQueue,
   workflowBundle,
@@ -73,6 +74,7 @@ export interface WorkerOptions {
 }
 
 export async function startBench(): Promise<Bench> {
+  installCapturingRuntime();
   const [env, emulator] = await Promise.all([createTestEnvironment(), startEmulator({ masterKey: MASTER_KEY })]);
   return {
     env,

@@ -52,8 +52,11 @@ async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<v
   }
 }
 
-export async function createTestEnvironment(): Promise<TestWorkflowEnvironment> {
-  installCapturingRuntime();
+/**
+ * A real Temporal server with the project's search attributes and the test data converter. The caller installs
+ * the Runtime first (tests: {@link installCapturingRuntime}). `extraArgs` go to `temporal server start-dev`.
+ */
+export async function createTestEnvironment(options: { extraArgs?: string[] } = {}): Promise<TestWorkflowEnvironment> {
   const address = process.env.TEMPORAL_ADDRESS;
   if (address) {
     const env = await TestWorkflowEnvironment.createFromExistingServer({
@@ -72,6 +75,7 @@ export async function createTestEnvironment(): Promise<TestWorkflowEnvironment> 
         executable: resolved.path ? { type: 'existing-path', path: resolved.path } : { type: 'cached-download' },
         searchAttributes: ALL_SEARCH_ATTRIBUTES,
         log: { format: 'pretty', level: 'error' },
+        extraArgs: options.extraArgs ?? [],
       },
       client: { dataConverter: testDataConverter() },
     });
