@@ -1,8 +1,8 @@
-import { workflowInfo } from '@temporalio/workflow';
 import { openHandsCloudKeyAlias } from '../domain/aliases';
 import { compensation, forward, local } from './activity-options';
 import type { CreateEntriesInput, CreateEntriesResult } from './definitions';
 import { Saga } from './saga';
+import { createOrUpdateTeam, issueCloudKey } from './steps';
 
 /**
  * A user's LiteLLM entries in an org (seed: `create_entries`): the org's team, the user, the membership
@@ -12,8 +12,6 @@ export async function createEntries(input: CreateEntriesInput): Promise<CreateEn
   const saga = new Saga('createEntries', input.failurePolicy);
   const { orgId, userId } = input;
   const keyAlias = openHandsCloudKeyAlias(userId, orgId);
-  // Deterministic per run, so a retried issuance returns the same key instead of minting a second one.
-  const issuanceId = `${workflowInfo().workflowId}/${workflowInfo().runId}/key`;
 
   return saga.run(async () => {
     const settings = await local.getProvisioningSettings();
@@ -21,16 +19,7 @@ export async function createEntries(input: CreateEntriesInput): Promise<CreateEn
     // New members of an existing org inherit its budget (null = unlimited); a new team gets the default.
     const teamBudget = team ? team.maxBudget : settings.defaultInitialBudget;
 
-    await saga.step(
-      'create or update team',
-      () => forward.createTeam({ teamId: orgId, teamAlias: userId, maxBudget: teamBudget }),
-      {
-        undo: () =>
-          team
-            ? compensation.updateTeam({ teamId: orgId, ...(team.teamAlias ? { teamAlias: team.teamAlias } : {}) })
-            : compensation.deleteTeam({ teamId: orgId }),
-      }
-    );
+    await createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: teamBudget }, team);
 
     if (input.createUser) {
       const existed = await saga.step('check user', () => forward.userExists({ userId }));
@@ -52,11 +41,7 @@ export async function createEntries(input: CreateEntriesInput): Promise<CreateEn
 
     // As the seed: the alias names one key per user and org, so the previous one is replaced.
     await saga.step('delete previous key', () => forward.deleteKeyByAlias({ keyAlias }));
-    const issued = await saga.step(
-      'generate key',
-      () => forward.generateKey({ userId, teamId: orgId, keyAlias, issuanceId }),
-      { undo: () => compensation.deleteIssuedKey({ issuanceId }) }
-    );
+    const issued = await issueCloudKey(saga, userId, orgId);
 
     return {
       status: 'created',

@@ -1,7 +1,7 @@
 import { compensation, forward, local, untilDone } from './activity-options';
 import type { DowngradeEntriesInput, DowngradeEntriesResult } from './definitions';
-import { moveKeys } from './migrate-entries';
 import { Saga } from './saga';
+import { moveKeys } from './steps';
 
 /**
  * Undoes a migration (seed: `downgrade_entries`): the user's budget comes back from the org team, the user

@@ -1,12 +1,11 @@
-import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/workflow';
-import { openHandsCloudKeyAlias } from '../domain/aliases';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { isUnlimitedUserBudget, UNLIMITED_USER_BUDGET } from '../domain/budgets';
 import { creditsFromUserBudget } from '../domain/migration';
-import { compensation, forward, local, verification, type LiteLLMActivities } from './activity-options';
+import { compensation, forward, local, verification } from './activity-options';
 import type { MigrateEntriesInput, MigrateEntriesResult } from './definitions';
 import { Saga } from './saga';
+import { createOrUpdateTeam, issueCloudKey, moveKeys } from './steps';
 
-type KeySummary = Awaited<ReturnType<LiteLLMActivities['listUserKeys']>>[number];
 type StoredKeyStatus = MigrateEntriesResult['storedKey'];
 
 /**
@@ -20,8 +19,6 @@ type StoredKeyStatus = MigrateEntriesResult['storedKey'];
 export async function migrateEntries(input: MigrateEntriesInput): Promise<MigrateEntriesResult> {
   const saga = new Saga('migrateEntries', input.failurePolicy);
   const { orgId, userId, userSettings } = input;
-  const keyAlias = openHandsCloudKeyAlias(userId, orgId);
-  const issuanceId = `${workflowInfo().workflowId}/${workflowInfo().runId}/key`;
 
   return saga.run(async () => {
     const settings = await local.getProvisioningSettings();
@@ -45,20 +42,7 @@ export async function migrateEntries(input: MigrateEntriesInput): Promise<Migrat
     } else {
       credits = creditsFromUserBudget(user, userSettings);
       memberBudget = credits;
-      await saga.step(
-        'create or update team',
-        () => forward.createTeam({ teamId: orgId, teamAlias: userId, maxBudget: credits ?? null }),
-        {
-          undo: () =>
-            team
-              ? compensation.updateTeam({
-                  teamId: orgId,
-                  maxBudget: team.maxBudget,
-                  ...(team.teamAlias ? { teamAlias: team.teamAlias } : {}),
-                })
-              : compensation.deleteTeam({ teamId: orgId }),
-        }
-      );
+      await createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: credits }, team);
       const previousBudget = user.maxBudget;
       await saga.step(
         'set user budget unlimited',
@@ -76,7 +60,7 @@ export async function migrateEntries(input: MigrateEntriesInput): Promise<Migrat
     }
 
     const moved = await moveKeys(saga, keysToMove, orgId);
-    const verified = await checkStoredKey(saga, input, settings.liteLLMBaseUrl, keyAlias, issuanceId);
+    const verified = await checkStoredKey(saga, input, settings.liteLLMBaseUrl);
 
     return {
       status,
@@ -90,33 +74,10 @@ export async function migrateEntries(input: MigrateEntriesInput): Promise<Migrat
   });
 }
 
-/** Moves each key into `teamId`, each with its own undo back to the team it came from. */
-export async function moveKeys(
-  saga: Saga,
-  keys: KeySummary[],
-  teamId: string | null
-): Promise<{ moved: number; unknown: number }> {
-  let moved = 0;
-  let unknown = 0;
-  for (const key of keys) {
-    const outcome = await saga.step(
-      `move key ${key.tokenHash.slice(0, 8)}`,
-      () => forward.updateKey({ keyOrHash: key.tokenHash, teamId }),
-      { undo: () => compensation.updateKey({ keyOrHash: key.tokenHash, teamId: key.teamId }) }
-    );
-    // A key LiteLLM no longer knows is reported, not swallowed (the seed logged and went on silently).
-    if (outcome.outcome === 'updated') moved += 1;
-    else unknown += 1;
-  }
-  return { moved, unknown };
-}
-
 async function checkStoredKey(
   saga: Saga,
   input: MigrateEntriesInput,
-  liteLLMBaseUrl: string,
-  keyAlias: string,
-  issuanceId: string
+  liteLLMBaseUrl: string
 ): Promise<{ storedKey: StoredKeyStatus; newKey?: string }> {
   const { llmApiKey, llmBaseUrl } = input.userSettings;
   // Only keys issued by this LiteLLM can be checked against it.
@@ -135,16 +96,6 @@ async function checkStoredKey(
     }
   });
   if (storedKey !== 'invalid') return { storedKey };
-  const issued = await saga.step(
-    'generate key',
-    () =>
-      forward.generateKey({
-        userId: input.userId,
-        teamId: input.orgId,
-        keyAlias,
-        issuanceId,
-      }),
-    { undo: () => compensation.deleteIssuedKey({ issuanceId }) }
-  );
+  const issued = await issueCloudKey(saga, input.userId, input.orgId);
   return { storedKey, newKey: issued.key };
 }

@@ -1,0 +1,68 @@
+/**
+ * Steps more than one workflow takes, each with its undo: the org team, key moves, key issuance.
+ */
+import { workflowInfo } from '@temporalio/workflow';
+import { openHandsCloudKeyAlias } from '../domain/aliases';
+import { compensation, forward, type LiteLLMActivities } from './activity-options';
+import type { Saga } from './saga';
+
+type TeamSnapshot = NonNullable<Awaited<ReturnType<LiteLLMActivities['getTeam']>>>;
+type KeySummary = Awaited<ReturnType<LiteLLMActivities['listUserKeys']>>[number];
+
+/**
+ * Creates the org team, or updates it when it exists. The undo deletes a team this step created, or
+ * restores the alias and budget of one it found (`before`, read earlier in the run).
+ */
+export function createOrUpdateTeam(
+  saga: Saga,
+  team: { teamId: string; teamAlias: string; maxBudget: number | null },
+  before: TeamSnapshot | null
+): Promise<{ created: boolean }> {
+  return saga.step('create or update team', () => forward.createTeam(team), {
+    undo: () =>
+      before
+        ? compensation.updateTeam({
+            teamId: team.teamId,
+            maxBudget: before.maxBudget,
+            ...(before.teamAlias ? { teamAlias: before.teamAlias } : {}),
+          })
+        : compensation.deleteTeam({ teamId: team.teamId }),
+  });
+}
+
+/** Moves each key into `teamId`, each with its own undo back to the team it came from. */
+export async function moveKeys(
+  saga: Saga,
+  keys: KeySummary[],
+  teamId: string | null
+): Promise<{ moved: number; unknown: number }> {
+  let moved = 0;
+  let unknown = 0;
+  for (const key of keys) {
+    const outcome = await saga.step(
+      `move key ${key.tokenHash.slice(0, 8)}`,
+      () => forward.updateKey({ keyOrHash: key.tokenHash, teamId }),
+      { undo: () => compensation.updateKey({ keyOrHash: key.tokenHash, teamId: key.teamId }) }
+    );
+    // A key LiteLLM no longer knows is reported, not swallowed (the seed logged and went on silently).
+    if (outcome.outcome === 'updated') moved += 1;
+    else unknown += 1;
+  }
+  return { moved, unknown };
+}
+
+/**
+ * Issues the user's OpenHands Cloud key in the org. The issuance id is deterministic per run, so a retried
+ * issuance returns the same key instead of minting a second one; the undo deletes exactly that key.
+ */
+export function issueCloudKey(
+  saga: Saga,
+  userId: string,
+  orgId: string
+): Promise<Awaited<ReturnType<LiteLLMActivities['generateKey']>>> {
+  const issuanceId = `${workflowInfo().workflowId}/${workflowInfo().runId}/key`;
+  const keyAlias = openHandsCloudKeyAlias(userId, orgId);
+  return saga.step('generate key', () => forward.generateKey({ userId, teamId: orgId, keyAlias, issuanceId }), {
+    undo: () => compensation.deleteIssuedKey({ issuanceId }),
+  });
+}
