@@ -21,8 +21,20 @@ function legacyUser(bench: Bench, userId: string): string {
   return bench.emulator.seed.key({ user_id: userId, team_id: DEFAULT_TEAM }).key;
 }
 
-async function until(client: LiteLLMWorkflowsClient, workflowId: string, phase: string): Promise<void> {
-  await eventually(async () => ((await client.getState(workflowId)).phase === phase ? true : undefined));
+/** A legacy user's migration, paused for an operator after a failure for good at `route`. */
+async function pausedMigration(bench: Bench, client: LiteLLMWorkflowsClient, userId: string, route: string) {
+  legacyUser(bench, userId);
+  bench.emulator.faults.add(stepFailure(route, 0));
+  const handle = await client.startMigrateEntries({
+    orgId: userId,
+    userId,
+    userSettings: { userVersion: 4 },
+    failurePolicy: { onFailure: 'pause' },
+  });
+  await eventually(async () =>
+    (await client.getState(handle.workflowId)).phase === 'awaiting_operator' ? true : undefined
+  );
+  return handle;
 }
 
 const scenarios: Record<string, Scenario> = {
@@ -56,43 +68,19 @@ const scenarios: Record<string, Scenario> = {
     return handle.workflowId;
   },
   'migrate-failure-then-operator-retry': async (bench, client) => {
-    legacyUser(bench, 'm4');
-    bench.emulator.faults.add(stepFailure('/team/member_add', 0));
-    const handle = await client.startMigrateEntries({
-      orgId: 'm4',
-      userId: 'm4',
-      userSettings: { userVersion: 4 },
-      failurePolicy: { onFailure: 'pause' },
-    });
-    await until(client, handle.workflowId, 'awaiting_operator');
+    const handle = await pausedMigration(bench, client, 'm4', '/team/member_add');
     await client.resume(handle.workflowId);
     await handle.result();
     return handle.workflowId;
   },
   'migrate-failure-then-rollback': async (bench, client) => {
-    legacyUser(bench, 'm5');
-    bench.emulator.faults.add(stepFailure('/key/update', 0));
-    const handle = await client.startMigrateEntries({
-      orgId: 'm5',
-      userId: 'm5',
-      userSettings: { userVersion: 4 },
-      failurePolicy: { onFailure: 'pause' },
-    });
-    await until(client, handle.workflowId, 'awaiting_operator');
+    const handle = await pausedMigration(bench, client, 'm5', '/key/update');
     await client.rollback(handle.workflowId);
     await handle.result().catch(() => undefined);
     return handle.workflowId;
   },
   'migrate-cancelled': async (bench, client) => {
-    legacyUser(bench, 'm6');
-    bench.emulator.faults.add(stepFailure('/key/update', 0));
-    const handle = await client.startMigrateEntries({
-      orgId: 'm6',
-      userId: 'm6',
-      userSettings: { userVersion: 4 },
-      failurePolicy: { onFailure: 'pause' },
-    });
-    await until(client, handle.workflowId, 'awaiting_operator');
+    const handle = await pausedMigration(bench, client, 'm6', '/key/update');
     await handle.cancel();
     await handle.result().catch(() => undefined);
     return handle.workflowId;
