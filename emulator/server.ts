@@ -194,7 +194,7 @@ export class EmulatorServer {
         return ok({ cleared: true });
       }
       case 'GET /_emulator/state':
-        return ok(store.snapshot());
+        return ok(store.snapshot({ budgets: url.searchParams.get('budgets') === 'true' }));
       case 'GET /_emulator/journal':
         return ok(journal.list());
       case 'POST /_emulator/reset':
