@@ -5,6 +5,7 @@
  * converts LiteLLM errors to Temporal failures in one place (failures.ts).
  */
 import { keyActivities } from './keys';
+import { memberBudgetPageActivities } from './member-budget-pages';
 import { teamActivities } from './teams';
 import type { ActivityDeps, ProvisioningSettings } from './types';
 import { userActivities } from './users';
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...teamActivities(deps),
     ...userActivities(deps),
     ...keyActivities(deps),
+    ...memberBudgetPageActivities(deps),
   };
 }
 
