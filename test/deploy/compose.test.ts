@@ -7,8 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireEncryptionKeys } from '../../src/codec/keys';
-import { loadCodecServerConfig } from '../../src/codec/server';
-import { ConfigError, loadWorkerConfig, type Env } from '../../src/config';
+import { ConfigError, loadCodecServerConfig, loadWorkerConfig, type Env } from '../../src/config';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/search-attributes';
 import { TEST_ENCRYPTION_KEYS_SPEC } from '../helpers/temporal';
 import { parseYaml, type YamlValue } from '../helpers/yaml';
