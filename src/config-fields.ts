@@ -29,7 +29,7 @@ const CONTROL_CHARACTER = /\p{Cc}/u;
 export const booleanFlag = z
   .string()
   .transform((v) => v.trim().toLowerCase())
-  .pipe(z.enum(['true', 'false'], { message: 'must be true or false (any case)' }))
+  .pipe(z.enum(['true', 'false'], { error: 'must be true or false (any case)' }))
   .transform((v) => v === 'true');
 
 /** Plain decimal notation only: `0x1F`, `1e3`, `+5`, `Infinity` or a blank value are refused, not coerced. */
@@ -37,24 +37,24 @@ const decimal = (pattern: RegExp, what: string) =>
   z
     .string()
     .trim()
-    .regex(pattern, { message: `must be ${what}` })
+    .regex(pattern, { error: `must be ${what}` })
     .transform(Number)
-    .pipe(z.number().max(Number.MAX_SAFE_INTEGER, { message: `must be ${what} (at most 2^53)` }));
+    .pipe(z.number().max(Number.MAX_SAFE_INTEGER, { error: `must be ${what} (at most 2^53)` }));
 
 export const positiveInt = decimal(/^0*[1-9]\d*$/, 'a positive whole number');
 export const nonNegativeNumber = decimal(/^\d+(\.\d+)?$/, 'a non-negative decimal number');
 export const positiveNumber = decimal(/^(?=.*[1-9])\d+(\.\d+)?$/, 'a positive decimal number');
 /** A TCP port; `0` lets the system pick one. */
 export const port = decimal(/^\d{1,5}$/, 'a port number (0-65535)').pipe(
-  z.number().max(65535, { message: 'must be a port number (0-65535)' })
+  z.number().max(65535, { error: 'must be a port number (0-65535)' })
 );
 
 /** Text without control characters (they would end up in headers, ids or logs), trimmed. */
 export const text = z
   .string()
   .trim()
-  .min(1, { message: 'must not be empty' })
-  .refine((v) => !CONTROL_CHARACTER.test(v), { message: 'must not contain control characters' });
+  .min(1, { error: 'must not be empty' })
+  .refine((v) => !CONTROL_CHARACTER.test(v), { error: 'must not contain control characters' });
 
 /** Unset and blank are the same: the default applies. */
 export const optionalText = z
@@ -64,14 +64,14 @@ export const optionalText = z
   .pipe(text.optional());
 
 export const httpUrl = z
-  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .transform((u) => u.replace(/\/+$/, ''));
 
 /** An HTTP header name (RFC 9110 token), lower-cased. */
 export const headerName = z
   .string()
   .trim()
-  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: 'must be an HTTP header name (letters, digits, "-")' })
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'must be an HTTP header name (letters, digits, "-")' })
   .transform((v) => v.toLowerCase());
 
 const HOST_PORT = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/;
@@ -90,7 +90,7 @@ export const dialAddress = z
   .string()
   .trim()
   .refine((v) => hostPort(v, (host, b) => (b ? isIP(host) === 6 : isIP(host) === 4 || HOSTNAME.test(host))), {
-    message: 'must be host:port, e.g. localhost:7233',
+    error: 'must be host:port, e.g. localhost:7233',
   });
 
 /** `ip:port` to listen on (the SDK's Prometheus endpoint takes an IP address, not a host name). */
@@ -98,7 +98,7 @@ export const bindAddress = z
   .string()
   .trim()
   .refine((v) => hostPort(v, (host, b) => isIP(host) === (b ? 6 : 4)), {
-    message: 'must be ip:port, e.g. 127.0.0.1:9464 or [::1]:9464',
+    error: 'must be ip:port, e.g. 127.0.0.1:9464 or [::1]:9464',
   });
 
 /** Comma-separated list; blank items dropped; undefined when nothing is left. */

@@ -44,7 +44,7 @@ const temporalSchema = z
     TEMPORAL_TLS_KEY_PATH: optionalText,
   })
   .refine((t) => (t.TEMPORAL_TLS_CERT_PATH === undefined) === (t.TEMPORAL_TLS_KEY_PATH === undefined), {
-    message: 'set both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH, or neither',
+    error: 'set both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH, or neither',
     path: ['TEMPORAL_TLS_CERT_PATH'],
   });
 
@@ -80,7 +80,7 @@ const workerSchema = z.object({
   LOG_LEVEL: z
     .string()
     .transform((v) => v.trim().toUpperCase())
-    .pipe(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')} (any case)` }))
+    .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')} (any case)` }))
     .default('INFO'),
 });
 
@@ -288,34 +288,26 @@ export function loadCodecServerConfig(env: Env = process.env): CodecServerConfig
   };
 }
 
-const devSchema = z.object({
-  DEV_TEMPORAL_PORT: port.default(7233),
-  DEV_UI_PORT: port.default(8233),
-  DEV_EMULATOR_PORT: port.default(4000),
-  DEV_CODEC_PORT: port.default(8888),
-  DEV_LITELLM_MASTER_KEY: text.default('sk-dev-master-key'),
-  DEV_STATE_DIR: optionalText,
-});
-
 /** `npm run dev` (scripts/dev.ts): its ports, the emulator's master key, where it keeps its state. */
-export interface DevConfig {
-  temporalPort: number;
-  uiPort: number;
-  emulatorPort: number;
-  codecPort: number;
-  masterKey: string;
-  /** Default: `.dev/` in the checkout. */
-  stateDir?: string;
-}
+const devSchema = z
+  .object({
+    DEV_TEMPORAL_PORT: port.default(7233),
+    DEV_UI_PORT: port.default(8233),
+    DEV_EMULATOR_PORT: port.default(4000),
+    DEV_CODEC_PORT: port.default(8888),
+    DEV_LITELLM_MASTER_KEY: text.default('sk-dev-master-key'),
+    /** Default: `.dev/` in the checkout. */
+    DEV_STATE_DIR: optionalText,
+  })
+  .transform(({ DEV_LITELLM_MASTER_KEY: masterKey, DEV_STATE_DIR: stateDir, ...ports }) => ({
+    temporalPort: ports.DEV_TEMPORAL_PORT,
+    uiPort: ports.DEV_UI_PORT,
+    emulatorPort: ports.DEV_EMULATOR_PORT,
+    codecPort: ports.DEV_CODEC_PORT,
+    masterKey,
+    stateDir,
+  }));
 
-export function loadDevConfig(env: Env = process.env): DevConfig {
-  const d = parseEnv(devSchema, env);
-  return {
-    temporalPort: d.DEV_TEMPORAL_PORT,
-    uiPort: d.DEV_UI_PORT,
-    emulatorPort: d.DEV_EMULATOR_PORT,
-    codecPort: d.DEV_CODEC_PORT,
-    masterKey: d.DEV_LITELLM_MASTER_KEY,
-    stateDir: d.DEV_STATE_DIR,
-  };
-}
+export type DevConfig = z.output<typeof devSchema>;
+
+export const loadDevConfig = (env: Env = process.env): DevConfig => parseEnv(devSchema, env);

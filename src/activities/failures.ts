@@ -51,18 +51,6 @@ export const FailureType = {
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
-/** Failure types a retry can never fix (for workflows' `nonRetryableErrorTypes`, belt and braces). */
-export const NON_RETRYABLE_FAILURE_TYPES: readonly FailureType[] = [
-  FailureType.Validation,
-  FailureType.Auth,
-  FailureType.NotFound,
-  FailureType.Conflict,
-  FailureType.ResponseInvalid,
-  FailureType.Input,
-  FailureType.UserMissing,
-  FailureType.KeyAliasTaken,
-];
-
 export interface FailureDetails {
   activity: string;
   route?: string;

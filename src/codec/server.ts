@@ -60,7 +60,7 @@ export interface JsonPayload {
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]*={0,2}|[A-Za-z0-9_-]*={0,2})$/;
-const base64 = z.string().regex(BASE64, { message: 'must be base64' });
+const base64 = z.string().regex(BASE64, { error: 'must be base64' });
 const requestSchema = z.object({
   payloads: z.array(
     z.object({

@@ -10,7 +10,7 @@
  */
 import { UNLIMITED_USER_BUDGET } from '../domain/budgets';
 
-export { UNLIMITED_USER_BUDGET, isUnlimitedUserBudget } from '../domain/budgets';
+export { UNLIMITED_USER_BUDGET } from '../domain/budgets';
 
 /** `/team/new`, `/team/member_add`, `/team/member_update`: the field only when a limit is set. */
 export function omitWhenUnlimited<K extends string>(

@@ -7,8 +7,6 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 
-export { byorKeyAlias, openHandsCloudKeyAlias } from '../domain/aliases';
-
 const KEY_HASH = /^[0-9a-f]{64}$/;
 
 /** LiteLLM's token of a plaintext key: sha256 hex. */
