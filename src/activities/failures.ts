@@ -1,7 +1,8 @@
 /**
  * The ONE place that turns LiteLLM client errors into Temporal failures. Every activity runs through
- * `runActivity`, which logs (redacted) and converts whatever escaped the activity body. Which error becomes which failure type, and whether it is retried, is the table in docs/activities.md
- * (test/unit/failure-table.test.ts holds the two together).
+ * `runActivity`, which logs (redacted) and converts whatever escaped the activity body. Which error becomes
+ * which failure type, and whether it is retried, is the table in docs/activities.md (tested against this
+ * module by test/unit/failure-table.test.ts).
  *
  * "Already so" outcomes (already exists, already in team, not found on delete) never reach here: each
  * activity recognises them with the predicates in src/litellm/errors.ts and returns success.
