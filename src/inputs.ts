@@ -14,7 +14,7 @@ export const entityId = z
   .refine((v) => !CONTROL_CHARS.test(v), 'must not contain control characters')
   .refine((v) => v.trim() === v, 'must not start or end with white space');
 
-const budget = z.number().finite('must be a finite number').nonnegative('must not be negative');
+const budget = z.number({ error: 'must be a finite number' }).nonnegative('must not be negative');
 const duration = z.union([
   z.number().int().positive(),
   z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|days?|hours?|minutes?)$/),
@@ -41,7 +41,7 @@ export const migrateEntriesInputSchema = z.strictObject({
   userId: entityId,
   userSettings: z.strictObject({
     userVersion: z.number().int().nonnegative(),
-    billingMargin: z.number().finite().positive().nullable().optional(),
+    billingMargin: z.number().positive().nullable().optional(),
     llmApiKey: z.string().min(1).nullable().optional(),
     llmBaseUrl: z.url().nullable().optional(),
   }),

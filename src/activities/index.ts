@@ -9,17 +9,7 @@ import { teamActivities } from './teams';
 import type { ActivityDeps, ProvisioningSettings } from './types';
 import { userActivities } from './users';
 
-export type {
-  ActivityDeps,
-  IssuedKey,
-  KeyInfo,
-  KeySummary,
-  Membership,
-  ProvisioningSettings,
-  TeamSnapshot,
-  UserSnapshot,
-} from './types';
-export { FailureType, NON_RETRYABLE_FAILURE_TYPES } from './failures';
+export type { ActivityDeps, ProvisioningSettings } from './types';
 
 export function createActivities(deps: ActivityDeps) {
   const { provisioning } = deps;
@@ -40,5 +30,3 @@ export function createActivities(deps: ActivityDeps) {
     ...keyActivities(deps),
   };
 }
-
-export type Activities = ReturnType<typeof createActivities>;
