@@ -16,6 +16,7 @@ import {
 import { createActivities } from './activities';
 import { countLiteLLMCall } from './activities/context';
 import { createDataConverter } from './codec/data-converter';
+import { logEachDecryptionErrorOnce } from './codec/decryption-errors';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { requireEncryptionKeys } from './codec/keys';
 import {
@@ -96,7 +97,11 @@ export async function runWorker(config: WorkerConfig, encryptionKeys: Encryption
     const worker = await Worker.create({
       connection,
       activities,
-      dataConverter: createDataConverter(encryptionKeys),
+      dataConverter: createDataConverter(encryptionKeys, {
+        onDecryptionError: logEachDecryptionErrorOnce((message, meta) => {
+          Runtime.instance().logger.error(message, meta);
+        }),
+      }),
       ...workerOptions(config),
     });
     // SIGINT/SIGTERM (the Runtime's shutdown signals) stop polling and let in-flight activities finish within
