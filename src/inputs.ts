@@ -131,6 +131,16 @@ export const addTeamCreditsInputSchema = z.strictObject({
   failurePolicy: failurePolicySchema.optional(),
 });
 
+export const migrateFleetInputSchema = z.strictObject({
+  users: z
+    .array(migrateEntriesInputSchema.omit({ failurePolicy: true }))
+    .min(1, 'must name at least one user')
+    .max(100_000, 'must be at most 100000 users (split the fleet)'),
+  liteLLMConcurrency: z.number().int().min(1).max(1024).optional(),
+  failurePolicy: failurePolicySchema.optional(),
+  childrenPerRun: z.number().int().min(1).max(1000).optional(),
+});
+
 export const inputSchemas = {
   createEntries: createEntriesInputSchema,
   migrateEntries: migrateEntriesInputSchema,
