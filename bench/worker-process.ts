@@ -19,7 +19,7 @@ serveIpc(async () => {
   const config = loadWorkerConfig();
   const { client, activities } = createLiteLLMActivities(config.litellm, config.provisioning);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
-  const { workflowsPath: _sources, workflowBundle: _bundle, ...options } = workerOptions(config);
+  const options = workerOptions(config);
   const worker = await Worker.create({
     ...options,
     connection,
