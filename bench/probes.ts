@@ -1,9 +1,8 @@
 /**
  * CPU seconds of the bench's processes (itself, the worker, the emulator, the Temporal dev server), read
- * from /proc, and a free port.
+ * from /proc.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 
 /** Linux clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on every mainstream kernel). */
 const CLOCK_TICKS = 100;
@@ -31,17 +30,4 @@ export function processCpu(pid: number): number {
   } catch {
     return Number.NaN;
   }
-}
-
-/** A free TCP port on localhost (for the dev server's metrics endpoint). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -55,14 +55,6 @@ export function checkTeamBudget(state: TeamState, members: number, teamBudgetToo
   return problems;
 }
 
-export function fanOutBaseline(seed: SeedLiteLlmManager, teamId: string) {
-  return seed.updateTeamAndUsersBudget(teamId, NEW_BUDGET);
-}
-
-export function fanOutWorkflow(client: LiteLLMWorkflowsClient, teamId: string, concurrency: number) {
-  return client.executeSetTeamBudget({ teamId, maxBudget: NEW_BUDGET, concurrency });
-}
-
 // ---- 2. migrations --------------------------------------------------------------------------------------
 
 export interface LegacyUser {
