@@ -133,7 +133,7 @@ export interface MigrateEntriesInput {
 }
 
 export interface MigrateEntriesResult {
-  status: 'migrated' | 'completed_partial_migration' | 'already_migrated' | 'user_not_found';
+  status: 'migrated' | 'completed_partial_migration' | 'already_migrated';
   teamId: string;
   /** Credits moved into the org team (after the billing-margin upgrade). */
   credits?: number;
