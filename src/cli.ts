@@ -12,7 +12,7 @@ import { requireEncryptionKeys } from './codec/keys';
 import { ConfigError, loadTemporalConfig } from './config';
 import { runHealthCheck } from './health';
 import { redact } from './redact';
-import { workflowIds, type FailurePolicy } from './workflows/definitions';
+import { legacyWorkflowIds, workflowIds, type FailurePolicy } from './workflows/definitions';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, inProgress: 3 } as const;
 
@@ -73,11 +73,12 @@ function failurePolicy(values: Values): { failurePolicy?: FailurePolicy } {
   return onFailure === undefined ? {} : { failurePolicy: { onFailure: onFailure as FailurePolicy['onFailure'] } };
 }
 
-function workflowIdOf(values: Values): string {
+/** `ids`: the current scheme, or the legacy one for runs started before parts were escaped. */
+function workflowIdOf(values: Values, ids: typeof workflowIds = workflowIds): string {
   if (values['workflow-id']) return values['workflow-id'];
-  if (values.org && values.user) return workflowIds.tenancy(values.org, values.user);
-  if (values.team) return workflowIds.teamBudget(values.team);
-  if (values.purchase) return workflowIds.credits(values.purchase);
+  if (values.org && values.user) return ids.tenancy(values.org, values.user);
+  if (values.team) return ids.teamBudget(values.team);
+  if (values.purchase) return ids.credits(values.purchase);
   throw new UsageError('name the operation: --workflow-id, --org with --user, --team, or --purchase');
 }
 
@@ -141,7 +142,7 @@ async function startCommand(
 }
 
 async function steerCommand(workflows: LiteLLMWorkflowsClient, command: string, values: Values): Promise<number> {
-  const workflowId = workflowIdOf(values);
+  const workflowId = await workflows.findWorkflowId(workflowIdOf(values), workflowIdOf(values, legacyWorkflowIds));
   const state =
     command === 'status'
       ? await workflows.getState(workflowId)

@@ -11,6 +11,7 @@ import {
   Client,
   Connection,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
   type WorkflowIdReusePolicy,
@@ -149,6 +150,26 @@ export class LiteLLMWorkflowsClient {
 
   async executeAddTeamCredits(input: AddTeamCreditsInput): Promise<ResultOf<'addTeamCredits'>> {
     return (await this.startAddTeamCredits(input)).result();
+  }
+
+  /**
+   * `workflowId`, or `legacyWorkflowId` when only a run under that id exists: runs started before workflow id
+   * parts were escaped keep their old id (it differs only for ids containing `:` or `%`).
+   */
+  async findWorkflowId(workflowId: string, legacyWorkflowId: string): Promise<string> {
+    if (workflowId === legacyWorkflowId) return workflowId;
+    const exists = (id: string) =>
+      this.client.workflow
+        .getHandle(id)
+        .describe()
+        .then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof WorkflowNotFoundError) return false;
+            throw err;
+          }
+        );
+    return !(await exists(workflowId)) && (await exists(legacyWorkflowId)) ? legacyWorkflowId : workflowId;
   }
 
   /** The operation's progress: each step, the last error, the decision awaited. */

@@ -8,6 +8,7 @@ import {
   type SetTeamBudgetInput,
   type SetTeamBudgetResult,
 } from './definitions';
+import { beginOperation } from './begin-operation';
 import { Saga } from './saga';
 
 /** Defaults of {@link SetTeamBudgetInput}. */
@@ -31,7 +32,8 @@ async function forEachBounded<T>(items: T[], limit: number, fn: (item: T) => Pro
  * A team larger than `pagesPerRun` pages continues as new with its progress carried, so history stays bounded
  * at any team size; the pages done in earlier runs are then final, and a rollback undoes the current run's.
  */
-export async function setTeamBudget(input: SetTeamBudgetInput): Promise<SetTeamBudgetResult> {
+export async function setTeamBudget(raw: SetTeamBudgetInput): Promise<SetTeamBudgetResult> {
+  const input = beginOperation('setTeamBudget', raw);
   const saga = new Saga('setTeamBudget', input.failurePolicy);
   const { teamId, maxBudget } = input;
   const concurrency = input.concurrency ?? TEAM_BUDGET_DEFAULTS.concurrency;
@@ -82,30 +84,47 @@ export async function setTeamBudget(input: SetTeamBudgetInput): Promise<SetTeamB
 
 /**
  * Adds purchased credits to an org's team (the app's Stripe success callback): reads the budget that counts
- * for the buyer, adds the amount, and sets the team and member budgets. The workflow id is the purchase id,
- * so a retried callback finds this run and adds nothing twice; the read is recorded in history, so a replay
- * or a worker crash never reads a budget that already includes the purchase.
+ * for the buyer, then raises the team's budget by the amount and records the purchase id in LiteLLM in the
+ * same write, then sets the members' budgets. Exactly once whoever starts it: a run that finds its purchase
+ * recorded in LiteLLM (a duplicate callback under any id reuse policy, a restart of a terminated run) adds
+ * nothing and reports `alreadyApplied`; a retry after a lost answer recognises its own write.
  */
-export async function addTeamCredits(input: AddTeamCreditsInput): Promise<AddTeamCreditsResult> {
+export async function addTeamCredits(raw: AddTeamCreditsInput): Promise<AddTeamCreditsResult> {
+  const input = beginOperation('addTeamCredits', raw);
   const saga = new Saga('addTeamCredits', input.failurePolicy);
   const { orgId, userId, amount, purchaseId } = input;
+  const { runId } = workflowInfo();
 
   return saga.run(async () => {
     const membership = await saga.step('read budget', () => forward.getUserTeamInfo({ userId, teamId: orgId }));
     const { maxBudget } = budgetFromTeamInfo(membership, userId, orgId);
-    const newMaxBudget = maxBudget + amount;
+    const credited = await saga.step(
+      'credit team once',
+      () =>
+        forward.creditTeamOnce({
+          teamId: orgId,
+          purchaseId,
+          runId,
+          previousMaxBudget: maxBudget,
+          newMaxBudget: maxBudget + amount,
+        }),
+      { undo: () => compensation.uncreditTeam({ teamId: orgId, purchaseId, runId }) }
+    );
+    // Members follow the team's budget as it is now, also when an earlier run added this purchase (it may
+    // have been terminated before its members were set): that adds nothing.
     const result = await saga.step('set team budget', () =>
       executeChild(setTeamBudget, {
         workflowId: workflowIds.teamBudget(orgId),
-        args: [{ teamId: orgId, maxBudget: newMaxBudget, failurePolicy: input.failurePolicy }],
+        args: [{ teamId: orgId, maxBudget: credited.teamMaxBudget, failurePolicy: input.failurePolicy }],
       })
     );
     return {
       purchaseId,
       teamId: orgId,
-      previousMaxBudget: maxBudget,
-      newMaxBudget,
+      previousMaxBudget: credited.record.previousMaxBudget,
+      newMaxBudget: credited.record.newMaxBudget,
       membersUpdated: result.membersUpdated,
+      alreadyApplied: !credited.appliedByThisRun,
     };
   });
 }
