@@ -63,12 +63,7 @@ export const createEntriesInputSchema = z.strictObject({
 export const legacyUserSettingsSchema = z
   .strictObject({
     userVersion: z.number().int().nonnegative().describe('`user_version`; the billing-margin upgrade applies below 4.'),
-    billingMargin: z
-      .number()
-      .positive()
-      .nullable()
-      .optional()
-      .describe('`billing_margin`; null or 1 means none.'),
+    billingMargin: z.number().positive().nullable().optional().describe('`billing_margin`; null or 1 means none.'),
     llmApiKey: z
       .string()
       .min(1)
@@ -129,6 +124,16 @@ export const addTeamCreditsInputSchema = z.strictObject({
   userId: entityId.describe('The buyer: the budget that counts for this user in the org is raised.'),
   amount: budget.refine((v) => v > 0, 'must be greater than 0').describe('Credits to add, in USD.'),
   failurePolicy: failurePolicySchema.optional(),
+});
+
+export const migrateFleetInputSchema = z.strictObject({
+  users: z
+    .array(migrateEntriesInputSchema.omit({ failurePolicy: true }))
+    .min(1, 'must name at least one user')
+    .max(100_000, 'must be at most 100000 users (split the fleet)'),
+  liteLLMConcurrency: z.number().int().min(1).max(1024).optional(),
+  failurePolicy: failurePolicySchema.optional(),
+  childrenPerRun: z.number().int().min(1).max(1000).optional(),
 });
 
 export const inputSchemas = {

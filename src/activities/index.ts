@@ -6,6 +6,7 @@
  */
 import { creditActivities } from './credits';
 import { keyActivities } from './keys';
+import { memberBudgetPageActivities } from './member-budget-pages';
 import { teamActivities } from './teams';
 import type { ActivityDeps, ProvisioningSettings } from './types';
 import { userActivities } from './users';
@@ -30,5 +31,6 @@ export function createActivities(deps: ActivityDeps) {
     ...userActivities(deps),
     ...keyActivities(deps),
     ...creditActivities(deps),
+    ...memberBudgetPageActivities(deps),
   };
 }
