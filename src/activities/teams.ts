@@ -55,6 +55,7 @@ export function toTeamSnapshot(info: TeamInfoResponse): TeamSnapshot {
     teamAlias: t.team_alias ?? null,
     maxBudget: t.max_budget ?? null,
     spend: t.spend ?? 0,
+    metadata: t.metadata ?? {},
     memberUserIds,
     memberships,
   };
@@ -132,14 +133,20 @@ export function teamActivities(deps: ActivityDeps) {
       });
     },
 
-    /** `/team/update`: `undefined` → not sent; `maxBudget: null` → cleared (unlimited). Nothing given → no call. */
-    async updateTeam(input: { teamId: string; teamAlias?: string; maxBudget?: number | null }): Promise<void> {
+    /**
+     * `/team/update`: `undefined` → not sent; `maxBudget: null` → cleared (unlimited); `metadata` replaces the
+     * stored metadata whole. Nothing given → no call.
+     */
+    async updateTeam(input: {
+      teamId: string;
+      teamAlias?: string;
+      maxBudget?: number | null;
+      metadata?: Record<string, unknown>;
+    }): Promise<void> {
       return runActivity('updateTeam', { teamId: input.teamId }, async (signal) => {
-        if (input.teamAlias === undefined && input.maxBudget === undefined) return;
-        await client.teamUpdate(
-          { teamId: input.teamId, teamAlias: input.teamAlias, maxBudget: input.maxBudget },
-          { signal }
-        );
+        const { teamId, teamAlias, maxBudget, metadata } = input;
+        if (teamAlias === undefined && maxBudget === undefined && metadata === undefined) return;
+        await client.teamUpdate({ teamId, teamAlias, maxBudget, metadata }, { signal });
       });
     },
 

@@ -27,6 +27,8 @@ export interface TeamSnapshot {
   /** null = unlimited. */
   maxBudget: number | null;
   spend: number;
+  /** The team's stored metadata (LiteLLM replaces it whole when an update sends one). */
+  metadata: Record<string, unknown>;
   /** User ids of `members_with_roles` (the real member list; includes the proxy admin `default_user_id`). Sorted. */
   memberUserIds: string[];
   /** `team_memberships` rows (members with a per-team budget row). Sorted by user id. */

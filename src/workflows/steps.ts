@@ -11,7 +11,7 @@ type KeySummary = Awaited<ReturnType<LiteLLMActivities['listUserKeys']>>[number]
 
 /**
  * Creates the org team, or updates it when it exists. The undo deletes a team this step created, or
- * restores the alias and budget of one it found (`before`, read earlier in the run).
+ * restores the alias, budget and metadata of one it found (`before`, read earlier in the run).
  */
 export function createOrUpdateTeam(
   saga: Saga,
@@ -24,6 +24,7 @@ export function createOrUpdateTeam(
         ? compensation.updateTeam({
             teamId: team.teamId,
             maxBudget: before.maxBudget,
+            metadata: before.metadata,
             ...(before.teamAlias ? { teamAlias: before.teamAlias } : {}),
           })
         : compensation.deleteTeam({ teamId: team.teamId }),

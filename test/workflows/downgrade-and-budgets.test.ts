@@ -1,7 +1,7 @@
 import { WorkflowFailedError, type ApplicationFailure } from '@temporalio/client';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 import { workflowIds } from '../../src/workflows/definitions';
-import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
+import { DEFAULT_PROVISIONING, eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
 import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
 
 let bench: Bench;
@@ -129,6 +129,17 @@ describe('setTeamBudget', () => {
     const state = bench.emulator.snapshot();
     expect(state.teams.find((t) => t.team_id === team)?.max_budget).toBe(50);
     expect(state.memberships.filter((m) => m.team_id === team).map((m) => m.max_budget)).toEqual([50, 50, 50, 50, 50]);
+  });
+
+  it("rewrites the team's settings version and default model as the seed's _update_team does, keeping the rest", async () => {
+    const metaTeam = 'meta-org';
+    bench.emulator.seed.team({ team_id: metaTeam, metadata: { version: 3, model: 'old', note: 'kept' } });
+    await bench.withWorker((c) => c.executeSetTeamBudget({ teamId: metaTeam, maxBudget: 50 }));
+    expect(bench.emulator.snapshot().teams.find((t) => t.team_id === metaTeam)?.metadata).toEqual({
+      version: DEFAULT_PROVISIONING.orgSettingsVersion,
+      model: DEFAULT_PROVISIONING.defaultModel,
+      note: 'kept',
+    });
   });
 
   it('a failed member update rolls the team and the members done back', async () => {
