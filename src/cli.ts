@@ -10,6 +10,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DecisionRefusedError, InvalidInputError, LiteLLMWorkflowsClient, OperationInProgressError } from './client';
 import { requireEncryptionKeys } from './codec/keys';
 import { ConfigError, loadTemporalConfig } from './config';
+import { FLEET_COMMANDS, FLEET_USAGE, fleetCommand, FleetUsageError } from './cli-fleet';
 import { runHealthCheck } from './health';
 import { redact } from './redact';
 import { legacyWorkflowIds, workflowIds, type FailurePolicy } from './workflows/definitions';
@@ -28,6 +29,7 @@ Commands (add --wait to wait for the result; --on-failure rollback|pause sets th
   status          --workflow-id ID | --org ID --user ID | --team ID
   resume          (same selectors as status)   run the failed step again
   rollback        (same selectors as status)   undo what the operation did
+${FLEET_USAGE}
   health          can the worker reach Temporal and LiteLLM? (its configuration; exit 0 or 1)
 
 Temporal is reached through TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and LITELLM_TASK_QUEUE;
@@ -50,6 +52,8 @@ const OPTIONS = {
   'workflow-id': { type: 'string' },
   'on-failure': { type: 'string' },
   wait: { type: 'boolean' },
+  file: { type: 'string' },
+  'fleet-id': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -190,6 +194,10 @@ export async function main(argv: string[]): Promise<number> {
   let workflows: LiteLLMWorkflowsClient | undefined;
   try {
     workflows = await LiteLLMWorkflowsClient.connect(loadTemporalConfig(), requireEncryptionKeys());
+    if (FLEET_COMMANDS.includes(command)) {
+      print(await fleetCommand(workflows, command, parsed.values));
+      return EXIT.ok;
+    }
     if (['status', 'resume', 'rollback'].includes(command))
       return await steerCommand(workflows, command, parsed.values);
     const handle = await startCommand(workflows, command, parsed.values);
@@ -199,7 +207,12 @@ export async function main(argv: string[]): Promise<number> {
     print({ workflowId: handle.workflowId, runId, status: 'started' });
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof InvalidInputError || err instanceof ConfigError) {
+    if (
+      err instanceof UsageError ||
+      err instanceof FleetUsageError ||
+      err instanceof InvalidInputError ||
+      err instanceof ConfigError
+    ) {
       process.stderr.write(`${err.message}\n`);
       return EXIT.badInput;
     }

@@ -18,7 +18,7 @@ export const entityId = z
   .refine((v) => !CONTROL_CHARS.test(v), 'must not contain control characters')
   .refine((v) => v.trim() === v, 'must not start or end with white space');
 
-const budget = z.number().finite('must be a finite number').nonnegative('must not be negative');
+const budget = z.number({ error: 'must be a finite number' }).nonnegative('must not be negative');
 const duration = z.union([
   z.number().int().positive(),
   z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|days?|hours?|minutes?)$/),
@@ -65,7 +65,6 @@ export const legacyUserSettingsSchema = z
     userVersion: z.number().int().nonnegative().describe('`user_version`; the billing-margin upgrade applies below 4.'),
     billingMargin: z
       .number()
-      .finite()
       .positive()
       .nullable()
       .optional()
@@ -130,6 +129,16 @@ export const addTeamCreditsInputSchema = z.strictObject({
   userId: entityId.describe('The buyer: the budget that counts for this user in the org is raised.'),
   amount: budget.refine((v) => v > 0, 'must be greater than 0').describe('Credits to add, in USD.'),
   failurePolicy: failurePolicySchema.optional(),
+});
+
+export const migrateFleetInputSchema = z.strictObject({
+  users: z
+    .array(migrateEntriesInputSchema.omit({ failurePolicy: true }))
+    .min(1, 'must name at least one user')
+    .max(100_000, 'must be at most 100000 users (split the fleet)'),
+  liteLLMConcurrency: z.number().int().min(1).max(1024).optional(),
+  failurePolicy: failurePolicySchema.optional(),
+  childrenPerRun: z.number().int().min(1).max(1000).optional(),
 });
 
 export const inputSchemas = {

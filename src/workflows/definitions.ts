@@ -14,6 +14,7 @@ import type {
   migrateEntriesInputSchema,
   setTeamBudgetInputSchema,
 } from '../inputs';
+import type { ChildOutcome, WindowCarry } from './child-window';
 
 /** What a workflow does when a step has failed for good (non-retryable, or its retry budget spent). */
 export type FailurePolicy = z.input<typeof failurePolicySchema>;
@@ -176,3 +177,40 @@ export const legacyWorkflowIds = {
   teamBudget: (teamId: string) => `litellm-team-budget:${teamId}`,
   credits: (purchaseId: string) => `litellm-credits:${purchaseId}`,
 };
+
+/** One user of a fleet migration: what `migrateEntries` takes, without a failure policy of its own. */
+export interface FleetUser {
+  orgId: string;
+  userId: string;
+  userSettings: LegacyUserSettings;
+}
+
+export interface MigrateFleetInput {
+  users: FleetUser[];
+  /**
+   * LiteLLM calls the fleet may have in flight at once (the worker's activity slots, or what the LiteLLM
+   * operators allow). The window runs this ÷ {@link MIGRATION_WIDEST_LEVEL} migrations at once. @default 32
+   */
+  liteLLMConcurrency?: number;
+  /** Each migration's failure policy. @default { onFailure: 'rollback' } (a paused user would hold a slot) */
+  failurePolicy?: FailurePolicy;
+  /** Migrations started per run before continuing as new. @default 250 */
+  childrenPerRun?: number;
+  /** Carried across continue-as-new; callers leave it out. */
+  carry?: WindowCarry;
+}
+
+/** LiteLLM calls one migration has in flight at most (its widest level: read user, team, keys, check key). */
+export const MIGRATION_WIDEST_LEVEL = 4;
+
+export interface MigrateFleetResult {
+  total: number;
+  completed: number;
+  rolledBack: number;
+  failed: number;
+  cancelled: number;
+  /** One line per user: status, and the migration's outcome (never a key: a new key stays in that run). */
+  outcomes: ChildOutcome[];
+}
+
+export const fleetWorkflowId = (fleetId: string) => `litellm-fleet:${fleetId}`;
