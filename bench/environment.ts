@@ -14,11 +14,11 @@ import { LiteLLMWorkflowsClient } from '../src/client';
 import { FAILURE_CONVERTER_PATH } from '../src/codec/data-converter';
 import { loadWorkerConfig, type WorkerConfig } from '../src/config';
 import { createLiteLLMActivities, workerOptions } from '../src/worker';
+import { MASTER_KEY } from '../test/helpers/fixtures';
 import { createTestEnvironment, testDataConverter } from '../test/helpers/temporal';
 import { createControlActivities } from './control-activities';
 import { freePort } from './probes';
 
-export const MASTER_KEY = 'sk-bench-master-key-0123456789';
 export const DEFAULT_TEAM_ID = 'openhands-default';
 
 export interface BenchSettings {

@@ -1,26 +1,14 @@
 import { WorkflowFailedError, type ApplicationFailure } from '@temporalio/client';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 import { workflowIds } from '../../src/workflows/definitions';
-import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
+import { eventually, MASTER_KEY, useBench } from '../helpers/harness';
 import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
 
-let bench: Bench;
-
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
+const bench = useBench();
 
 const DEFAULT_TEAM = 'openhands-default';
 const user = 'alice';
 const org = 'alice';
-
-beforeEach(async () => {
-  bench.emulator.reset();
-  await primeDefaultUser(bench.emulator, MASTER_KEY);
-});
 
 describe('downgradeEntries', () => {
   let keyToken: string;
