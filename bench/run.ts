@@ -11,6 +11,8 @@
  * `temporal server start-dev` arguments (e.g. `--dynamic-config-value=system.enableActivityEagerExecution=true`).
  */
 import { cpus, loadavg } from 'node:os';
+import { z } from 'zod';
+import { configOrExit, parseEnv, positiveInt } from '../src/config-fields';
 import { DEFAULT_TEAM_ID, startBenchEnvironment, type BenchEnvironment } from './environment';
 import { memoryNow, MemorySampler, settledMemory, type MemoryPoint } from './memory';
 import { totalRequests, type Cost } from './probes';
@@ -34,22 +36,30 @@ import { SeedLiteLlmManager } from './seed-baseline';
 import { isDeepStrictEqual } from 'node:util';
 import * as fmt from './stats';
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
+/** The knobs, read through the project's configuration fields (plain positive integers, named when wrong). */
+const knobs = configOrExit(() =>
+  parseEnv(
+    z.object({
+      BENCH_ROUNDS: positiveInt.default(3),
+      BENCH_LATENCY_MS: positiveInt.default(60),
+      BENCH_TEAM_MEMBERS: positiveInt.default(400),
+      BENCH_MIGRATIONS: positiveInt.default(40),
+      BENCH_SINGLES: positiveInt.default(3),
+      BENCH_BUDGET_S: positiveInt.default(175),
+      BENCH_TIMEOUT_MS: positiveInt.default(300_000),
+    }),
+    process.env
+  )
+);
 
 const CONFIG = {
-  rounds: envInt('BENCH_ROUNDS', 3),
-  latencyMs: envInt('BENCH_LATENCY_MS', 60),
-  teamMembers: envInt('BENCH_TEAM_MEMBERS', 400),
-  migrations: envInt('BENCH_MIGRATIONS', 40),
-  singles: envInt('BENCH_SINGLES', 3),
-  budgetMs: envInt('BENCH_BUDGET_S', 175) * 1000,
-  timeoutMs: envInt('BENCH_TIMEOUT_MS', 300_000),
+  rounds: knobs.BENCH_ROUNDS,
+  latencyMs: knobs.BENCH_LATENCY_MS,
+  teamMembers: knobs.BENCH_TEAM_MEMBERS,
+  migrations: knobs.BENCH_MIGRATIONS,
+  singles: knobs.BENCH_SINGLES,
+  budgetMs: knobs.BENCH_BUDGET_S * 1000,
+  timeoutMs: knobs.BENCH_TIMEOUT_MS,
 };
 
 const TARGETS = { fanOutSpeedup: 3, migrationThroughput: 2, heapGrowthBytes: 150 * 2 ** 20 };
