@@ -16,6 +16,7 @@ import {
 import { createActivities } from './activities';
 import { countLiteLLMCall } from './activities/context';
 import { createDataConverter } from './codec/data-converter';
+import { logEachDecryptionErrorOnce } from './codec/decryption-errors';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { requireEncryptionKeys } from './codec/keys';
 import {
@@ -118,7 +119,11 @@ export async function runWorker(
     const worker = await Worker.create({
       connection,
       activities,
-      dataConverter: createDataConverter(encryptionKeys),
+      dataConverter: createDataConverter(encryptionKeys, {
+        onDecryptionError: logEachDecryptionErrorOnce((message, meta) => {
+          Runtime.instance().logger.error(message, meta);
+        }),
+      }),
       ...workerOptions(config),
       ...workflows,
     });

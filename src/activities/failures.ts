@@ -145,10 +145,11 @@ export function toFailure(err: unknown, activity: string, signal?: AbortSignal):
 export async function runActivity<T>(
   activity: string,
   attributes: Record<string, unknown>,
-  body: (signal: AbortSignal | undefined) => Promise<T>
+  body: (signal: AbortSignal | undefined) => Promise<T>,
+  options: { heartbeatDetails?: () => unknown } = {}
 ): Promise<T> {
   const signal = activitySignal();
-  const stopHeartbeats = startHeartbeats();
+  const stopHeartbeats = startHeartbeats(options.heartbeatDetails);
   try {
     const result = await body(signal);
     logEvent('debug', `${activity}: done`, attributes);

@@ -4,7 +4,9 @@
  * `ReturnType<typeof createActivities>`. Every activity is idempotent under retry (docs/activities.md) and
  * converts LiteLLM errors to Temporal failures in one place (failures.ts).
  */
+import { creditActivities } from './credits';
 import { keyActivities } from './keys';
+import { memberBudgetPageActivities } from './member-budget-pages';
 import { teamActivities } from './teams';
 import type { ActivityDeps, ProvisioningSettings } from './types';
 import { userActivities } from './users';
@@ -28,5 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...teamActivities(deps),
     ...userActivities(deps),
     ...keyActivities(deps),
+    ...creditActivities(deps),
+    ...memberBudgetPageActivities(deps),
   };
 }

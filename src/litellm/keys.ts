@@ -1,5 +1,5 @@
 /**
- * Virtual keys: hashing, deterministic derivation, aliases.
+ * Virtual keys: hashing and deterministic derivation (aliases are domain rules: src/domain/aliases.ts).
  *
  * LiteLLM stores a key as `sha256(plaintext)` hex (its "token"), and every key route accepts either the
  * plaintext or that hash. We always send the hash where we can, so no plaintext key travels in a URL or a
