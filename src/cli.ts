@@ -10,6 +10,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DecisionRefusedError, InvalidInputError, LiteLLMWorkflowsClient, OperationInProgressError } from './client';
 import { requireEncryptionKeys } from './codec/keys';
 import { ConfigError, loadTemporalConfig } from './config';
+import { renderDoctorTable } from './doctor/report-table';
 import { runHealthCheck } from './health';
 import { redact } from './redact';
 import { workflowIds, type FailurePolicy } from './workflows/definitions';
@@ -28,6 +29,8 @@ Commands (add --wait to wait for the result; --on-failure rollback|pause sets th
   status          --workflow-id ID | --org ID --user ID | --team ID
   resume          (same selectors as status)   run the failed step again
   rollback        (same selectors as status)   undo what the operation did
+  doctor          [--page-size N] [--max-findings N] [--progress]   read all of LiteLLM, report residue
+                  (writes nothing; with --wait: the report as JSON, a table on stderr)
   health          can the worker reach Temporal and LiteLLM? (its configuration; exit 0 or 1)
 
 Temporal is reached through TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and LITELLM_TASK_QUEUE;
@@ -48,6 +51,9 @@ const OPTIONS = {
   purchase: { type: 'string' },
   amount: { type: 'string' },
   'workflow-id': { type: 'string' },
+  'page-size': { type: 'string' },
+  'max-findings': { type: 'string' },
+  progress: { type: 'boolean' },
   'on-failure': { type: 'string' },
   wait: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -152,6 +158,28 @@ async function steerCommand(workflows: LiteLLMWorkflowsClient, command: string, 
   return EXIT.ok;
 }
 
+/** `doctor`: start it (one at a time), show its progress, or wait for its report. */
+async function doctorCommand(workflows: LiteLLMWorkflowsClient, values: Values): Promise<number> {
+  if (values.progress) {
+    print(await workflows.doctorProgress(values['workflow-id']));
+    return EXIT.ok;
+  }
+  const pageSize = numberOption(values, 'page-size');
+  const maxFindings = numberOption(values, 'max-findings');
+  const handle = await workflows.startDoctor({
+    ...(pageSize !== undefined ? { pageSize } : {}),
+    ...(maxFindings !== undefined ? { maxFindings } : {}),
+  });
+  if (!values.wait) {
+    print({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, status: 'started' });
+    return EXIT.ok;
+  }
+  const report = await handle.result();
+  print({ workflowId: handle.workflowId, status: 'completed', report });
+  process.stderr.write(`${renderDoctorTable(report)}\n`);
+  return EXIT.ok;
+}
+
 /** Waits for the result; a failed or rolled-back operation prints its state and exits 1. */
 async function waitFor(workflows: LiteLLMWorkflowsClient, handle: WorkflowHandle): Promise<number> {
   try {
@@ -189,6 +217,7 @@ export async function main(argv: string[]): Promise<number> {
   let workflows: LiteLLMWorkflowsClient | undefined;
   try {
     workflows = await LiteLLMWorkflowsClient.connect(loadTemporalConfig(), requireEncryptionKeys());
+    if (command === 'doctor') return await doctorCommand(workflows, parsed.values);
     if (['status', 'resume', 'rollback'].includes(command))
       return await steerCommand(workflows, command, parsed.values);
     const handle = await startCommand(workflows, command, parsed.values);

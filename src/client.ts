@@ -33,6 +33,8 @@ import {
   type SetTeamBudgetInput,
 } from './workflows/definitions';
 import type * as workflows from './workflows';
+import { DOCTOR_WORKFLOW_ID, doctorProgressQuery, type DoctorInput, type DoctorProgress } from './doctor/contract';
+import { doctorInputSchema } from './doctor/input-schema';
 
 export { InvalidInputError };
 
@@ -149,6 +151,38 @@ export class LiteLLMWorkflowsClient {
 
   async executeAddTeamCredits(input: AddTeamCreditsInput): Promise<ResultOf<'addTeamCredits'>> {
     return (await this.startAddTeamCredits(input)).result();
+  }
+
+  /**
+   * Starts the fleet doctor: it reads all of LiteLLM and reports residue, writing nothing. One runs at a
+   * time: a second start raises `OperationInProgressError` with the running id.
+   */
+  async startDoctor(
+    input: DoctorInput = {},
+    workflowId = DOCTOR_WORKFLOW_ID
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<Workflows['doctor']>> {
+    const parsed = parseInput('doctor', doctorInputSchema, input);
+    try {
+      return await this.client.workflow.start<Workflows['doctor']>('doctor', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [parsed],
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new OperationInProgressError(workflowId, 'doctor');
+      throw err;
+    }
+  }
+
+  async executeDoctor(input: DoctorInput = {}, workflowId = DOCTOR_WORKFLOW_ID) {
+    return (await this.startDoctor(input, workflowId)).result();
+  }
+
+  /** Where a running doctor is: pages read, counts so far, findings kept. */
+  doctorProgress(workflowId = DOCTOR_WORKFLOW_ID): Promise<DoctorProgress> {
+    return this.client.workflow.getHandle(workflowId).query(doctorProgressQuery);
   }
 
   /** The operation's progress: each step, the last error, the decision awaited. */

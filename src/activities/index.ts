@@ -4,6 +4,7 @@
  * `ReturnType<typeof createActivities>`. Every activity is idempotent under retry (docs/activities.md) and
  * converts LiteLLM errors to Temporal failures in one place (failures.ts).
  */
+import { doctorActivities } from './doctor';
 import { keyActivities } from './keys';
 import { teamActivities } from './teams';
 import type { ActivityDeps, ProvisioningSettings } from './types';
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...teamActivities(deps),
     ...userActivities(deps),
     ...keyActivities(deps),
+    ...doctorActivities(deps),
   };
 }
 

@@ -61,6 +61,15 @@ const MAX_ID_LENGTH = 256;
 const MAX_ERROR_MESSAGE = 2_000;
 /** LiteLLM's `/key/list` page size ceiling. */
 export const KEY_LIST_MAX_PAGE_SIZE = 100;
+/** LiteLLM's `/user/list` page size ceiling. */
+export const USER_LIST_MAX_PAGE_SIZE = 100;
+
+function checkPage(page: number, size: number, max: number, sizeField: string): void {
+  if (!Number.isInteger(page) || page < 1) throw new LiteLLMInputError('page', 'must be an integer ≥ 1');
+  if (!Number.isInteger(size) || size < 1 || size > max) {
+    throw new LiteLLMInputError(sizeField, `must be an integer between 1 and ${max}`);
+  }
+}
 
 /** Check an id (team, user, alias, …) before it goes anywhere: non-empty, ≤ 256 chars, no control characters. */
 export function validateId(field: string, value: unknown, maxLength = MAX_ID_LENGTH): string {
@@ -412,6 +421,33 @@ export class LiteLLMClient {
       route: '/key/list',
       query: { user_id: userId, return_full_object: 'true', page: input.page, size: input.size },
       schema: S.KeyListResponse,
+      signal: opts.signal,
+    });
+  }
+
+  /**
+   * `GET /key/list?return_full_object=true&sort_by=token&sort_order=asc` — one page of every key (the fleet
+   * doctor). Ordered by hash, a unique column, so pages neither overlap nor skip while nothing writes.
+   */
+  async keyListAll(input: { page: number; size: number }, opts: CallOptions = {}) {
+    checkPage(input.page, input.size, KEY_LIST_MAX_PAGE_SIZE, 'size');
+    return this.request({
+      method: 'GET',
+      route: '/key/list',
+      query: { return_full_object: 'true', sort_by: 'token', sort_order: 'asc', page: input.page, size: input.size },
+      schema: S.KeyListResponse,
+      signal: opts.signal,
+    });
+  }
+
+  /** `GET /user/list?sort_by=user_id&sort_order=asc` — one page of users, in an order that pages stably. */
+  async userList(input: { page: number; pageSize: number }, opts: CallOptions = {}) {
+    checkPage(input.page, input.pageSize, USER_LIST_MAX_PAGE_SIZE, 'pageSize');
+    return this.request({
+      method: 'GET',
+      route: '/user/list',
+      query: { sort_by: 'user_id', sort_order: 'asc', page: input.page, page_size: input.pageSize },
+      schema: S.UserListResponse,
       signal: opts.signal,
     });
   }
