@@ -6,3 +6,4 @@ export { migrateEntries } from './migrate-entries';
 export { downgradeEntries } from './downgrade-entries';
 export { setTeamBudget, addTeamCredits } from './team-budget';
 export { doctor } from './doctor';
+export { repairFindings } from './repair-findings';
