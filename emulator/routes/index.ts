@@ -6,7 +6,7 @@ import { teamRoutes } from './teams';
 import { userListRoutes } from './user-list';
 import { userRoutes } from './users';
 
-export type { RouteContext, RouteDef } from './shared';
+export type { RouteDef } from './shared';
 
 export const routes: ReadonlyMap<string, RouteDef> = new Map(
   [...teamRoutes, ...userRoutes, ...userListRoutes, ...keyRoutes, ...modelRoutes].map((r) => [r.path, r])

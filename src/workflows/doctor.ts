@@ -5,7 +5,9 @@
  * the counts and at most `maxFindings` findings (the rest are counted), so history stays bounded at any
  * fleet size. The `doctorProgress` query shows where it is.
  */
-import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { checkInput, describeInputIssues, doctorInputSchema } from '../inputs';
+import { INVALID_INPUT } from './begin-operation';
 import { doctorProgressQuery, type DoctorInput, type DoctorProgress, type DoctorReport } from '../doctor/contract';
 import { addCounts, emptyCounts, totalFindings, type Finding } from '../doctor/findings';
 import type { LiteLLMActivities } from './activity-options';
@@ -20,7 +22,17 @@ const reads = proxyActivities<LiteLLMActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 12 },
 });
 
-export async function doctor(input: DoctorInput = {}): Promise<DoctorReport> {
+export async function doctor(raw: DoctorInput = {}): Promise<DoctorReport> {
+  // Checked here too: a run started from Python or `temporal workflow start` gets the same named errors.
+  const checked = checkInput(doctorInputSchema, raw);
+  if (!checked.ok) {
+    throw ApplicationFailure.create({
+      type: INVALID_INPUT,
+      message: describeInputIssues('doctor', checked.issues),
+      nonRetryable: true,
+    });
+  }
+  const input = raw;
   const pageSize = input.pageSize ?? DOCTOR_DEFAULTS.pageSize;
   const maxFindings = input.maxFindings ?? DOCTOR_DEFAULTS.maxFindings;
   const pagesPerRun = input.pagesPerRun ?? DOCTOR_DEFAULTS.pagesPerRun;

@@ -7,3 +7,4 @@ export { downgradeEntries } from './downgrade-entries';
 export { setTeamBudget, addTeamCredits } from './team-budget';
 export { doctor } from './doctor';
 export { repairFindings } from './repair-findings';
+export { migrateFleet } from './migrate-fleet';

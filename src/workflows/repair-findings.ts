@@ -6,8 +6,10 @@
  * Deleting a key cannot be undone (its value is not known to anyone but its holder), so those repairs
  * commit first: the deletes are then retried until done, never rolled back.
  */
-import type { FailurePolicy } from './definitions';
+import type { z } from 'zod';
 import type { RepairPlan } from '../doctor/findings';
+import type { repairFindingsInputSchema } from '../inputs';
+import { beginOperation } from './begin-operation';
 import { compensation, forward, local } from './activity-options';
 import { Saga } from './saga';
 import { createOrUpdateTeam, moveKeys } from './steps';
@@ -15,13 +17,11 @@ import { createOrUpdateTeam, moveKeys } from './steps';
 /** The repairs this workflow runs (a downgrade leftover is finished by `downgradeEntries` itself). */
 export type FindingRepair = Exclude<RepairPlan, { kind: 'finishDowngrade' }>;
 
-export interface RepairFindingsInput {
-  /** What every repair is about: a user id, or `key:<hash>` for a key of a user who is gone. */
-  subject: string;
-  /** Run in this order; reversible repairs first, since a key deletion commits the saga. */
-  repairs: FindingRepair[];
-  failurePolicy?: FailurePolicy;
-}
+/**
+ * `subject`: what every repair is about (a user id, or `key:<hash>` for a key of a user who is gone);
+ * `repairs` run reversible ones first, since a key deletion commits the saga.
+ */
+export type RepairFindingsInput = z.input<typeof repairFindingsInputSchema>;
 
 export interface RepairFindingsResult {
   subject: string;
@@ -43,7 +43,8 @@ export const REPAIR_ORDER: Record<FindingRepair['kind'], number> = {
   deleteOrphanKey: 2,
 };
 
-export async function repairFindings(input: RepairFindingsInput): Promise<RepairFindingsResult> {
+export async function repairFindings(raw: RepairFindingsInput): Promise<RepairFindingsResult> {
+  const input = beginOperation('repairFindings', raw);
   const saga = new Saga('repairFindings', input.failurePolicy);
   const repairs = [...input.repairs].sort((a, b) => REPAIR_ORDER[a.kind] - REPAIR_ORDER[b.kind]);
   return saga.run(async () => {
