@@ -9,19 +9,21 @@ import { join, relative, resolve } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator';
 import { generateKeySpec, parseEncryptionKeys } from '../src/codec/keys';
 import { startCodecServer, type CodecServer } from '../src/codec/server';
+import { configOrExit, loadDevConfig } from '../src/config';
 import { searchAttributeCliArgs } from '../src/search-attributes';
 import { portIsFree, startProcess, waitForPort, type ManagedProcess } from './processes';
 import { requireTemporalCli } from './temporal-cli';
 
 const HOST = '127.0.0.1';
-const TEMPORAL_PORT = Number(process.env.DEV_TEMPORAL_PORT ?? 7233);
-const UI_PORT = Number(process.env.DEV_UI_PORT ?? 8233);
-const EMULATOR_PORT = Number(process.env.DEV_EMULATOR_PORT ?? 4000);
-const CODEC_PORT = Number(process.env.DEV_CODEC_PORT ?? 8888);
-const MASTER_KEY = process.env.DEV_LITELLM_MASTER_KEY ?? 'sk-dev-master-key';
+const DEV = configOrExit(loadDevConfig);
+const TEMPORAL_PORT = DEV.temporalPort;
+const UI_PORT = DEV.uiPort;
+const EMULATOR_PORT = DEV.emulatorPort;
+const CODEC_PORT = DEV.codecPort;
+const MASTER_KEY = DEV.masterKey;
 const DEFAULT_TEAM_ID = 'openhands-default';
 /** Where workflows and the dev encryption key are kept; tests point it at a temporary directory. */
-const STATE_DIR = process.env.DEV_STATE_DIR ? resolve(process.env.DEV_STATE_DIR) : join(__dirname, '..', '.dev');
+const STATE_DIR = DEV.stateDir ? resolve(DEV.stateDir) : join(__dirname, '..', '.dev');
 const KEYS_FILE = join(STATE_DIR, 'encryption-keys');
 
 /** A path as the hints print it: relative when under the current directory. */

@@ -10,9 +10,11 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DecisionRefusedError, InvalidInputError, LiteLLMWorkflowsClient, OperationInProgressError } from './client';
 import { requireEncryptionKeys } from './codec/keys';
 import { ConfigError, loadTemporalConfig } from './config';
+import { renderDoctorTable } from './doctor/report-table';
+import { FLEET_COMMANDS, FLEET_USAGE, fleetCommand, FleetUsageError } from './cli-fleet';
 import { runHealthCheck } from './health';
 import { redact } from './redact';
-import { workflowIds, type FailurePolicy } from './workflows/definitions';
+import { legacyWorkflowIds, workflowIds, type FailurePolicy } from './workflows/definitions';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, inProgress: 3 } as const;
 
@@ -28,6 +30,9 @@ Commands (add --wait to wait for the result; --on-failure rollback|pause sets th
   status          --workflow-id ID | --org ID --user ID | --team ID
   resume          (same selectors as status)   run the failed step again
   rollback        (same selectors as status)   undo what the operation did
+  doctor          [--page-size N] [--max-findings N] [--progress]   read all of LiteLLM, report residue
+                  (writes nothing; with --wait: the report as JSON, a table on stderr)
+${FLEET_USAGE}
   health          can the worker reach Temporal and LiteLLM? (its configuration; exit 0 or 1)
 
 Temporal is reached through TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and LITELLM_TASK_QUEUE;
@@ -48,8 +53,13 @@ const OPTIONS = {
   purchase: { type: 'string' },
   amount: { type: 'string' },
   'workflow-id': { type: 'string' },
+  'page-size': { type: 'string' },
+  'max-findings': { type: 'string' },
+  progress: { type: 'boolean' },
   'on-failure': { type: 'string' },
   wait: { type: 'boolean' },
+  file: { type: 'string' },
+  'fleet-id': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -73,11 +83,12 @@ function failurePolicy(values: Values): { failurePolicy?: FailurePolicy } {
   return onFailure === undefined ? {} : { failurePolicy: { onFailure: onFailure as FailurePolicy['onFailure'] } };
 }
 
-function workflowIdOf(values: Values): string {
+/** `ids`: the current scheme, or the legacy one for runs started before parts were escaped. */
+function workflowIdOf(values: Values, ids: typeof workflowIds = workflowIds): string {
   if (values['workflow-id']) return values['workflow-id'];
-  if (values.org && values.user) return workflowIds.tenancy(values.org, values.user);
-  if (values.team) return workflowIds.teamBudget(values.team);
-  if (values.purchase) return workflowIds.credits(values.purchase);
+  if (values.org && values.user) return ids.tenancy(values.org, values.user);
+  if (values.team) return ids.teamBudget(values.team);
+  if (values.purchase) return ids.credits(values.purchase);
   throw new UsageError('name the operation: --workflow-id, --org with --user, --team, or --purchase');
 }
 
@@ -141,7 +152,7 @@ async function startCommand(
 }
 
 async function steerCommand(workflows: LiteLLMWorkflowsClient, command: string, values: Values): Promise<number> {
-  const workflowId = workflowIdOf(values);
+  const workflowId = await workflows.findWorkflowId(workflowIdOf(values), workflowIdOf(values, legacyWorkflowIds));
   const state =
     command === 'status'
       ? await workflows.getState(workflowId)
@@ -149,6 +160,28 @@ async function steerCommand(workflows: LiteLLMWorkflowsClient, command: string, 
         ? await workflows.resume(workflowId)
         : await workflows.rollback(workflowId);
   print({ workflowId, ...state });
+  return EXIT.ok;
+}
+
+/** `doctor`: start it (one at a time), show its progress, or wait for its report. */
+async function doctorCommand(workflows: LiteLLMWorkflowsClient, values: Values): Promise<number> {
+  if (values.progress) {
+    print(await workflows.doctorProgress(values['workflow-id']));
+    return EXIT.ok;
+  }
+  const pageSize = numberOption(values, 'page-size');
+  const maxFindings = numberOption(values, 'max-findings');
+  const handle = await workflows.startDoctor({
+    ...(pageSize !== undefined ? { pageSize } : {}),
+    ...(maxFindings !== undefined ? { maxFindings } : {}),
+  });
+  if (!values.wait) {
+    print({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, status: 'started' });
+    return EXIT.ok;
+  }
+  const report = await handle.result();
+  print({ workflowId: handle.workflowId, status: 'completed', report });
+  process.stderr.write(`${renderDoctorTable(report)}\n`);
   return EXIT.ok;
 }
 
@@ -189,6 +222,11 @@ export async function main(argv: string[]): Promise<number> {
   let workflows: LiteLLMWorkflowsClient | undefined;
   try {
     workflows = await LiteLLMWorkflowsClient.connect(loadTemporalConfig(), requireEncryptionKeys());
+    if (command === 'doctor') return await doctorCommand(workflows, parsed.values);
+    if (FLEET_COMMANDS.includes(command)) {
+      print(await fleetCommand(workflows, command, parsed.values));
+      return EXIT.ok;
+    }
     if (['status', 'resume', 'rollback'].includes(command))
       return await steerCommand(workflows, command, parsed.values);
     const handle = await startCommand(workflows, command, parsed.values);
@@ -198,7 +236,12 @@ export async function main(argv: string[]): Promise<number> {
     print({ workflowId: handle.workflowId, runId, status: 'started' });
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof InvalidInputError || err instanceof ConfigError) {
+    if (
+      err instanceof UsageError ||
+      err instanceof FleetUsageError ||
+      err instanceof InvalidInputError ||
+      err instanceof ConfigError
+    ) {
       process.stderr.write(`${err.message}\n`);
       return EXIT.badInput;
     }

@@ -11,6 +11,7 @@ import {
   Client,
   Connection,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
   type WorkflowIdReusePolicy,
@@ -18,7 +19,7 @@ import {
 import { createDataConverter } from './codec/data-converter';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { temporalConnectionOptions, type TemporalConfig } from './config';
-import { InvalidInputError, inputSchemas, parseInput } from './inputs';
+import { doctorInputSchema, InvalidInputError, inputSchemas, migrateFleetInputSchema, parseInput } from './inputs';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from './search-attributes';
 import {
   decideUpdate,
@@ -31,8 +32,17 @@ import {
   type OperationName,
   type OperationState,
   type SetTeamBudgetInput,
+  fleetWorkflowId,
+  type MigrateFleetInput,
 } from './workflows/definitions';
+import {
+  fleetControlUpdate,
+  fleetProgressQuery,
+  type FleetCommand,
+  type WindowProgress,
+} from './workflows/child-window';
 import type * as workflows from './workflows';
+import { DOCTOR_WORKFLOW_ID, doctorProgressQuery, type DoctorInput, type DoctorProgress } from './doctor/contract';
 
 export { InvalidInputError };
 
@@ -149,6 +159,95 @@ export class LiteLLMWorkflowsClient {
 
   async executeAddTeamCredits(input: AddTeamCreditsInput): Promise<ResultOf<'addTeamCredits'>> {
     return (await this.startAddTeamCredits(input)).result();
+  }
+
+  /**
+   * `workflowId`, or `legacyWorkflowId` when only a run under that id exists: runs started before workflow id
+   * parts were escaped keep their old id (it differs only for ids containing `:` or `%`).
+   */
+  async findWorkflowId(workflowId: string, legacyWorkflowId: string): Promise<string> {
+    if (workflowId === legacyWorkflowId) return workflowId;
+    const exists = (id: string) =>
+      this.client.workflow
+        .getHandle(id)
+        .describe()
+        .then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof WorkflowNotFoundError) return false;
+            throw err;
+          }
+        );
+    return !(await exists(workflowId)) && (await exists(legacyWorkflowId)) ? legacyWorkflowId : workflowId;
+  }
+
+  /** Migrates many users through a window of `migrateEntries` children (workflow id `litellm-fleet:<fleetId>`). */
+  async startMigrateFleet(fleetId: string, input: MigrateFleetInput) {
+    const parsed = parseInput('migrateFleet', migrateFleetInputSchema, input);
+    const id = parseInput('migrateFleet', inputSchemas.downgradeEntries.shape.orgId, fleetId);
+    try {
+      return await this.client.workflow.start<Workflows['migrateFleet']>('migrateFleet', {
+        taskQueue: this.taskQueue,
+        workflowId: fleetWorkflowId(id),
+        args: [parsed],
+        workflowIdConflictPolicy: 'FAIL',
+        typedSearchAttributes: [{ key: STATE, value: 'Running' }],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new OperationInProgressError(fleetWorkflowId(id), 'migrateFleet');
+      throw err;
+    }
+  }
+
+  /** A fleet's progress: done, failed, rolled back, running, rate and ETA. */
+  fleetProgress(fleetId: string): Promise<WindowProgress> {
+    return this.client.workflow.getHandle(fleetWorkflowId(fleetId)).query(fleetProgressQuery);
+  }
+
+  /** Pauses, resumes or cancels a whole fleet (running migrations of a cancelled fleet roll back). */
+  async controlFleet(fleetId: string, command: FleetCommand): Promise<WindowProgress> {
+    try {
+      return await this.client.workflow
+        .getHandle(fleetWorkflowId(fleetId))
+        .executeUpdate(fleetControlUpdate, { args: [command] });
+    } catch (err) {
+      const reason =
+        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      throw new DecisionRefusedError(fleetWorkflowId(fleetId), reason);
+    }
+  }
+
+  /**
+   * Starts the fleet doctor: it reads all of LiteLLM and reports residue, writing nothing. One runs at a
+   * time: a second start raises `OperationInProgressError` with the running id.
+   */
+  async startDoctor(
+    input: DoctorInput = {},
+    workflowId = DOCTOR_WORKFLOW_ID
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<Workflows['doctor']>> {
+    parseInput('doctor', doctorInputSchema, input);
+    try {
+      return await this.client.workflow.start<Workflows['doctor']>('doctor', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new OperationInProgressError(workflowId, 'doctor');
+      throw err;
+    }
+  }
+
+  async executeDoctor(input: DoctorInput = {}, workflowId = DOCTOR_WORKFLOW_ID) {
+    return (await this.startDoctor(input, workflowId)).result();
+  }
+
+  /** Where a running doctor is: pages read, counts so far, findings kept. */
+  doctorProgress(workflowId = DOCTOR_WORKFLOW_ID): Promise<DoctorProgress> {
+    return this.client.workflow.getHandle(workflowId).query(doctorProgressQuery);
   }
 
   /** The operation's progress: each step, the last error, the decision awaited. */
