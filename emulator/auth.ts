@@ -24,7 +24,17 @@ export interface AuthSettings {
 }
 
 /** What a route lets non-admin virtual keys do (route_checks.py::non_proxy_admin_allowed_routes_check). */
-export type RouteAccess = 'admin' | 'info' | 'llm';
+export type RouteAccess = 'admin' | 'info' | 'llm' | 'public';
+
+/** The caller of a route that asks for no key (`/health/readiness`). */
+export const ANONYMOUS: Caller = {
+  role: 'anonymous',
+  isAdmin: false,
+  userId: null,
+  apiKey: '',
+  teamId: null,
+  key: null,
+};
 
 const VALID_ROLES = new Set([
   'proxy_admin',

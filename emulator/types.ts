@@ -107,6 +107,8 @@ export interface JournalEntry {
   query: Record<string, string>;
   /** Parsed JSON body with secrets masked ('sk-…' + last 4); the raw text (masked) when it was not JSON. */
   body: unknown;
+  /** The `LiteLLM-Changed-By` header (LiteLLM's audit attribution), when sent. */
+  changedBy?: string;
   /** 0 when no response was sent (reset, hang). */
   status: number;
   /** The fault that shaped this call, e.g. 'latency', 'status', 'reset', 'random:status503'. */

@@ -1,5 +1,7 @@
 // The contract scripts against the emulator in both dialects: every answer the client relies on holds.
 import { LITELLM_VERSIONS, startEmulator, type Emulator } from '../../emulator';
+import { LiteLLMClient } from '../../src/litellm/client';
+import { clientConfig } from './client-config';
 import { checkClientReliance, SCRIPTS, ScriptRun } from './scripts';
 
 const MASTER_KEY = 'sk-contract-master-key';
@@ -20,5 +22,18 @@ describe.each(LITELLM_VERSIONS)('contract on the emulator answering as LiteLLM %
       observations.push(...run.observations);
     }
     checkClientReliance(observations, version);
+  });
+});
+
+describe.each(LITELLM_VERSIONS)('the proxy version, as the client reads it at start-up (%s)', (version) => {
+  it('is the dialect the emulator answers in', async () => {
+    const emu = await startEmulator({ masterKey: MASTER_KEY, litellmVersion: version });
+    const client = new LiteLLMClient(clientConfig(emu.url, MASTER_KEY));
+    try {
+      await expect(client.proxyVersion()).resolves.toBe(version);
+    } finally {
+      await client.close();
+      await emu.stop();
+    }
   });
 });
