@@ -30,6 +30,7 @@ Commands (add --wait to wait for the result; --on-failure rollback|pause sets th
   status          --workflow-id ID | --org ID --user ID | --team ID
   resume          (same selectors as status)   run the failed step again
   rollback        (same selectors as status)   undo what the operation did
+  skip            (same selectors as status)   leave a failed undo step as it is, go on undoing
   doctor          [--page-size N] [--max-findings N] [--progress]   read all of LiteLLM, report residue
                   (writes nothing; with --wait: the report as JSON, a table on stderr)
 ${FLEET_USAGE}
@@ -158,7 +159,9 @@ async function steerCommand(workflows: LiteLLMWorkflowsClient, command: string, 
       ? await workflows.getState(workflowId)
       : command === 'resume'
         ? await workflows.resume(workflowId)
-        : await workflows.rollback(workflowId);
+        : command === 'skip'
+          ? await workflows.skip(workflowId)
+          : await workflows.rollback(workflowId);
   print({ workflowId, ...state });
   return EXIT.ok;
 }
@@ -227,7 +230,7 @@ export async function main(argv: string[]): Promise<number> {
       print(await fleetCommand(workflows, command, parsed.values));
       return EXIT.ok;
     }
-    if (['status', 'resume', 'rollback'].includes(command))
+    if (['status', 'resume', 'rollback', 'skip'].includes(command))
       return await steerCommand(workflows, command, parsed.values);
     const handle = await startCommand(workflows, command, parsed.values);
     if (!handle) throw new UsageError(`unknown command "${command}"`);
