@@ -8,6 +8,7 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import {
   ActivityFailure,
+  ChildWorkflowFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -79,7 +80,9 @@ function maskKeys(text: string): string {
 /** A short, secret-free description of why a step failed: the LiteLLM error type and message. */
 export function describeFailure(err: unknown): string {
   let cause: unknown = err;
-  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
+  // A child run's failure names its own failed step and cause: say that, not "Child Workflow execution failed".
+  while ((cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) && cause.cause)
+    cause = cause.cause;
   if (cause instanceof ApplicationFailure) return maskKeys(`${cause.type ?? 'Error'}: ${cause.message}`);
   if (cause instanceof Error) return maskKeys(`${cause.name}: ${cause.message}`);
   return maskKeys(String(cause));
