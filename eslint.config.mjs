@@ -21,14 +21,17 @@ const bannedInWorkflows = [
  * any other project module is refused (types are free), so nothing can enter the bundle without this list
  * (and its lint) growing too.
  */
-const sandboxRule = (allowedRelative) => ({
+const sandboxRule = (allowedRelative, allowedPackages = []) => ({
   'no-restricted-imports': [
     'error',
     {
-      paths: bannedInWorkflows.map((name) => ({
-        name,
-        message: 'Workflow code must be deterministic: no Node built-ins or I/O libraries (use an activity).',
-      })),
+      paths: bannedInWorkflows
+        .filter((name) => !allowedPackages.includes(name))
+        .map((name) => ({
+          name,
+          message: 'Workflow code must be deterministic: no Node built-ins or I/O libraries (use an activity).',
+          allowTypeImports: true,
+        })),
       patterns: [
         {
           group: ['./*', '../*', ...allowedRelative.map((p) => `!${p}`)],
@@ -61,7 +64,9 @@ export default tseslint.config(
   },
   // What the workflow bundle holds: the workflows, the pure rules they share, the search attribute
   // definitions and the failure converter the bundler loads by path (scripts/build-workflow-bundle.ts).
-  { files: ['src/workflows/**/*.ts'], rules: sandboxRule(['./*', '../domain', '../search-attributes']) },
+  // The input schemas (pure zod) too: every workflow checks its input with them first (begin-operation.ts).
+  { files: ['src/workflows/**/*.ts'], rules: sandboxRule(['./*', '../domain', '../search-attributes', '../inputs']) },
+  { files: ['src/inputs.ts'], rules: sandboxRule([], ['zod']) },
   { files: ['src/domain/**/*.ts'], rules: sandboxRule(['./*']) },
   { files: ['src/search-attributes.ts', 'src/codec/failure-converter.ts'], rules: sandboxRule([]) },
   {

@@ -63,12 +63,7 @@ export const createEntriesInputSchema = z.strictObject({
 export const legacyUserSettingsSchema = z
   .strictObject({
     userVersion: z.number().int().nonnegative().describe('`user_version`; the billing-margin upgrade applies below 4.'),
-    billingMargin: z
-      .number()
-      .positive()
-      .nullable()
-      .optional()
-      .describe('`billing_margin`; null or 1 means none.'),
+    billingMargin: z.number().positive().nullable().optional().describe('`billing_margin`; null or 1 means none.'),
     llmApiKey: z
       .string()
       .min(1)
