@@ -1,4 +1,5 @@
 // The route table the server dispatches on (path → definition).
+import { budgetRoutes } from './budgets';
 import { keyRoutes } from './keys';
 import { modelRoutes } from './models';
 import type { RouteDef } from './shared';
@@ -8,5 +9,5 @@ import { userRoutes } from './users';
 export type { RouteDef } from './shared';
 
 export const routes: ReadonlyMap<string, RouteDef> = new Map(
-  [...teamRoutes, ...userRoutes, ...keyRoutes, ...modelRoutes].map((r) => [r.path, r])
+  [...teamRoutes, ...userRoutes, ...keyRoutes, ...modelRoutes, ...budgetRoutes].map((r) => [r.path, r])
 );
