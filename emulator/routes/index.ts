@@ -4,10 +4,14 @@ import { keyRoutes } from './keys';
 import { modelRoutes } from './models';
 import type { RouteDef } from './shared';
 import { teamRoutes } from './teams';
+import { userListRoutes } from './user-list';
 import { userRoutes } from './users';
 
 export type { RouteDef } from './shared';
 
 export const routes: ReadonlyMap<string, RouteDef> = new Map(
-  [...teamRoutes, ...userRoutes, ...keyRoutes, ...modelRoutes, ...budgetRoutes].map((r) => [r.path, r])
+  [...teamRoutes, ...userRoutes, ...userListRoutes, ...keyRoutes, ...modelRoutes, ...budgetRoutes].map((r) => [
+    r.path,
+    r,
+  ])
 );
