@@ -117,6 +117,7 @@ describe('activities (stubbed HTTP)', () => {
         teamAlias: 'alias',
         maxBudget: 20,
         spend: 5,
+        metadata: { keep: 'me', version: 1 },
         memberUserIds: ['default_user_id', 'u1', 'u2'],
         memberships: [
           { userId: 'u1', maxBudgetInTeam: null, spend: 0 },
