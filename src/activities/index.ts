@@ -5,6 +5,7 @@
  * converts LiteLLM errors to Temporal failures in one place (failures.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { doctorActivities } from './doctor';
 import { creditActivities } from './credits';
 import { keyActivities } from './keys';
 import { memberBudgetPageActivities } from './member-budget-pages';
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...teamActivities(deps),
     ...userActivities(deps),
     ...keyActivities(deps),
+    ...doctorActivities(deps),
     ...creditActivities(deps),
     ...memberBudgetPageActivities(deps),
   };
