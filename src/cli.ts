@@ -10,6 +10,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DecisionRefusedError, InvalidInputError, LiteLLMWorkflowsClient, OperationInProgressError } from './client';
 import { requireEncryptionKeys } from './codec/keys';
 import { ConfigError, loadTemporalConfig } from './config';
+import { renderDoctorTable } from './doctor/report-table';
 import { FLEET_COMMANDS, FLEET_USAGE, fleetCommand, FleetUsageError } from './cli-fleet';
 import { runHealthCheck } from './health';
 import { redact } from './redact';
@@ -29,6 +30,8 @@ Commands (add --wait to wait for the result; --on-failure rollback|pause sets th
   status          --workflow-id ID | --org ID --user ID | --team ID
   resume          (same selectors as status)   run the failed step again
   rollback        (same selectors as status)   undo what the operation did
+  doctor          [--page-size N] [--max-findings N] [--progress]   read all of LiteLLM, report residue
+                  (writes nothing; with --wait: the report as JSON, a table on stderr)
 ${FLEET_USAGE}
   health          can the worker reach Temporal and LiteLLM? (its configuration; exit 0 or 1)
 
@@ -50,6 +53,9 @@ const OPTIONS = {
   purchase: { type: 'string' },
   amount: { type: 'string' },
   'workflow-id': { type: 'string' },
+  'page-size': { type: 'string' },
+  'max-findings': { type: 'string' },
+  progress: { type: 'boolean' },
   'on-failure': { type: 'string' },
   wait: { type: 'boolean' },
   file: { type: 'string' },
@@ -157,6 +163,28 @@ async function steerCommand(workflows: LiteLLMWorkflowsClient, command: string, 
   return EXIT.ok;
 }
 
+/** `doctor`: start it (one at a time), show its progress, or wait for its report. */
+async function doctorCommand(workflows: LiteLLMWorkflowsClient, values: Values): Promise<number> {
+  if (values.progress) {
+    print(await workflows.doctorProgress(values['workflow-id']));
+    return EXIT.ok;
+  }
+  const pageSize = numberOption(values, 'page-size');
+  const maxFindings = numberOption(values, 'max-findings');
+  const handle = await workflows.startDoctor({
+    ...(pageSize !== undefined ? { pageSize } : {}),
+    ...(maxFindings !== undefined ? { maxFindings } : {}),
+  });
+  if (!values.wait) {
+    print({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, status: 'started' });
+    return EXIT.ok;
+  }
+  const report = await handle.result();
+  print({ workflowId: handle.workflowId, status: 'completed', report });
+  process.stderr.write(`${renderDoctorTable(report)}\n`);
+  return EXIT.ok;
+}
+
 /** Waits for the result; a failed or rolled-back operation prints its state and exits 1. */
 async function waitFor(workflows: LiteLLMWorkflowsClient, handle: WorkflowHandle): Promise<number> {
   try {
@@ -194,6 +222,7 @@ export async function main(argv: string[]): Promise<number> {
   let workflows: LiteLLMWorkflowsClient | undefined;
   try {
     workflows = await LiteLLMWorkflowsClient.connect(loadTemporalConfig(), requireEncryptionKeys());
+    if (command === 'doctor') return await doctorCommand(workflows, parsed.values);
     if (FLEET_COMMANDS.includes(command)) {
       print(await fleetCommand(workflows, command, parsed.values));
       return EXIT.ok;
