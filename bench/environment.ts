@@ -111,9 +111,8 @@ export async function startBenchEnvironment(settings: BenchSettings): Promise<Be
     stops.push(() => control.close());
     // The production worker's options (limits, grace time); the workflow code is the project's workflows plus
     // the bench's control, bundled with the encrypting failure converter as the build script does.
-    const { workflowsPath: _sources, ...options } = workerOptions(config);
     const worker = await Worker.create({
-      ...options,
+      ...workerOptions(config),
       connection: temporal.env.nativeConnection,
       namespace: temporal.env.namespace ?? config.temporal.namespace,
       workflowBundle: await bundleWorkflowCode({

@@ -18,12 +18,6 @@ export const median = (values: readonly number[]): number => {
 export const min = (values: readonly number[]): number => (values.length ? Math.min(...values) : Number.NaN);
 export const max = (values: readonly number[]): number => (values.length ? Math.max(...values) : Number.NaN);
 
-/** Relative spread of a sample: (max - min) / median, as a percentage. */
-export function spreadPercent(values: readonly number[]): number {
-  const m = median(values);
-  return m === 0 || Number.isNaN(m) ? Number.NaN : ((max(values) - min(values)) / m) * 100;
-}
-
 export const ms = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(0)} ms` : 'n/a');
 export const seconds = (valueMs: number): string =>
   Number.isFinite(valueMs) ? `${(valueMs / 1000).toFixed(2)} s` : 'n/a';

@@ -3,10 +3,8 @@
  * (a 400, which no retry fixes), so pause → status → resume and pause → rollback can be tried by hand; `clear`
  * lifts it. It speaks to the emulator's fault API with the dev master key.
  */
+import { configOrExit, loadDevConfig } from '../src/config';
 import { devStateDir, readDevSession } from '../src/dev-session';
-
-/** The emulator's master key under `npm run dev`: a dev value, never a real LiteLLM's. */
-export const DEV_MASTER_KEY = process.env.DEV_LITELLM_MASTER_KEY ?? 'sk-dev-master-key';
 
 /** Steps as `status` names them, by the LiteLLM call that makes them fail. */
 const STEPS: Record<string, { route: string; steps: string }> = {
@@ -30,7 +28,8 @@ async function emulator(path: string, init: { method: string; body?: unknown }):
   if (!session) throw new Error('npm run dev is not running (no .dev/session.json): start it first');
   const response = await fetch(`${session.emulatorUrl}${path}`, {
     method: init.method,
-    headers: { authorization: `Bearer ${DEV_MASTER_KEY}`, 'content-type': 'application/json' },
+    // The emulator's master key under `npm run dev` (DEV_LITELLM_MASTER_KEY): a dev value, never a real LiteLLM's.
+    headers: { authorization: `Bearer ${configOrExit(loadDevConfig).masterKey}`, 'content-type': 'application/json' },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });
   if (!response.ok) throw new Error(`the emulator answered ${response.status} to ${init.method} ${path}`);

@@ -5,28 +5,29 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { startEmulator, type Emulator } from '../emulator';
 import { generateKeySpec, parseEncryptionKeys } from '../src/codec/keys';
 import { startCodecServer, type CodecServer } from '../src/codec/server';
-import { devStateDir, readDevSession, removeDevSession, writeDevSession } from '../src/dev-session';
+import { configOrExit, loadDevConfig } from '../src/config';
+import { readDevSession, removeDevSession, writeDevSession } from '../src/dev-session';
 import { searchAttributeCliArgs } from '../src/search-attributes';
-import { DEV_MASTER_KEY } from './dev-fault';
 import { portIsFree, startProcess, waitForPort, type ManagedProcess } from './processes';
 import { requireTemporalCli } from './temporal-cli';
 
 const HOST = '127.0.0.1';
-const TEMPORAL_PORT = Number(process.env.DEV_TEMPORAL_PORT ?? 7233);
-const UI_PORT = Number(process.env.DEV_UI_PORT ?? 8233);
-const EMULATOR_PORT = Number(process.env.DEV_EMULATOR_PORT ?? 4000);
-const CODEC_PORT = Number(process.env.DEV_CODEC_PORT ?? 8888);
-const MASTER_KEY = DEV_MASTER_KEY;
+const DEV = configOrExit(loadDevConfig);
+const TEMPORAL_PORT = DEV.temporalPort;
+const UI_PORT = DEV.uiPort;
+const EMULATOR_PORT = DEV.emulatorPort;
+const CODEC_PORT = DEV.codecPort;
+const MASTER_KEY = DEV.masterKey;
 const TASK_QUEUE = process.env.LITELLM_TASK_QUEUE ?? 'litellm-workflows';
 const DEFAULT_TEAM_ID = 'openhands-default';
 /** Where workflows and the dev encryption key are kept; tests point it at a temporary directory. */
-const STATE_DIR = devStateDir(process.env, join(__dirname, '..'));
+const STATE_DIR = DEV.stateDir ? resolve(DEV.stateDir) : join(__dirname, '..', '.dev');
 const KEYS_FILE = join(STATE_DIR, 'encryption-keys');
 
 /** A path as the hints print it: relative when under the current directory. */

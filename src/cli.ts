@@ -24,11 +24,13 @@ import {
 import { DecisionRefusedError, InvalidInputError, LiteLLMWorkflowsClient, OperationInProgressError } from './client';
 import { requireEncryptionKeys } from './codec/keys';
 import { ConfigError, loadTemporalConfig, type Env } from './config';
+import { FLEET_COMMANDS, fleetCommand, FleetUsageError } from './cli-fleet';
 import { withDevSession } from './dev-session';
 import { runHealthCheck } from './health';
 import { redact } from './redact';
 import { inputSchemas, parseInput } from './inputs';
 import {
+  legacyWorkflowIds,
   workflowIds,
   type AddTeamCreditsInput,
   type CreateEntriesInput,
@@ -60,6 +62,8 @@ const FLAGS = {
   'workflow-id': { type: 'string' },
   'on-failure': { type: 'string', field: 'failurePolicy.onFailure' },
   wait: { type: 'boolean' },
+  file: { type: 'string' },
+  'fleet-id': { type: 'string' },
 } satisfies Record<string, FlagSpec>;
 
 type Flag = keyof typeof FLAGS;
@@ -107,13 +111,14 @@ function readKeyFile(values: Values): string | null {
   }
 }
 
-function workflowIdOf(values: Values): string {
+/** `ids`: the current scheme, or the legacy one for runs started before parts were escaped. */
+function workflowIdOf(values: Values, ids: typeof workflowIds = workflowIds): string {
   const id = text(values, 'workflow-id');
   if (id) return id;
   const [org, user, team, purchase] = (['org', 'user', 'team', 'purchase'] as const).map((f) => text(values, f));
-  if (org && user) return workflowIds.tenancy(org, user);
-  if (team) return workflowIds.teamBudget(team);
-  if (purchase) return workflowIds.credits(purchase);
+  if (org && user) return ids.tenancy(org, user);
+  if (team) return ids.teamBudget(team);
+  if (purchase) return ids.credits(purchase);
   throw new UsageError('name the operation: --workflow-id, --org with --user, --team, or --purchase');
 }
 
@@ -156,8 +161,25 @@ function steer(usage: string, act: (client: LiteLLMWorkflowsClient, id: string) 
     usage: `--workflow-id ID | --org ID --user ID | --team ID | --purchase ID   ${usage}`,
     flags: SELECTOR_FLAGS,
     async run({ values, client }) {
-      const workflowId = workflowIdOf(values);
-      print({ workflowId, ...(await act(await client(), workflowId)) });
+      const workflows = await client();
+      const workflowId = await workflows.findWorkflowId(workflowIdOf(values), workflowIdOf(values, legacyWorkflowIds));
+      print({ workflowId, ...(await act(workflows, workflowId)) });
+      return EXIT.ok;
+    },
+  };
+}
+
+/** The fleet commands (src/cli-fleet.ts): a `migrateFleet` from a file of users, and its steering. */
+function fleet(name: string): Command {
+  const starts = name === 'migrate-fleet';
+  return {
+    usage: starts
+      ? '--fleet-id ID --file PATH [--concurrency N] [--wait]   PATH: JSON array or lines of {orgId, userId, userSettings}'
+      : '--fleet-id ID',
+    flags: starts ? ['fleet-id', 'file', 'concurrency', 'wait'] : ['fleet-id'],
+    required: starts ? ['fleet-id', 'file'] : ['fleet-id'],
+    async run({ values, client }) {
+      print(await fleetCommand(await client(), name, values));
       return EXIT.ok;
     },
   };
@@ -229,6 +251,7 @@ export const COMMANDS: Record<string, Command> = {
   status: steer('the steps, the last error, the decision awaited', (w, id) => w.getState(id)),
   resume: steer('run the failed step again', (w, id) => w.resume(id)),
   rollback: steer('undo what the operation did', (w, id) => w.rollback(id)),
+  ...Object.fromEntries(FLEET_COMMANDS.map((name) => [name, fleet(name)])),
   health: {
     usage: "  can the worker reach Temporal and LiteLLM? (reads the worker's configuration; exit 0 or 1)",
     flags: [],
@@ -343,7 +366,12 @@ export async function main(argv: string[], env: Env = process.env): Promise<numb
       },
     });
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof DecisionRefusedError) {
+    if (
+      err instanceof UsageError ||
+      err instanceof FleetUsageError ||
+      err instanceof ConfigError ||
+      err instanceof DecisionRefusedError
+    ) {
       complain(err.message);
       return EXIT.badInput;
     }

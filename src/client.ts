@@ -11,6 +11,7 @@ import {
   Client,
   Connection,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
   type WorkflowIdReusePolicy,
@@ -18,21 +19,32 @@ import {
 import { createDataConverter } from './codec/data-converter';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { temporalConnectionOptions, type TemporalConfig } from './config';
-import { InvalidInputError, inputSchemas, parseInput } from './inputs';
+import { InvalidInputError, inputSchemas, migrateFleetInputSchema, parseInput } from './inputs';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from './search-attributes';
 import {
   decideUpdate,
+  resolveFailurePolicy,
   stateQuery,
   workflowIds,
   type AddTeamCreditsInput,
   type CreateEntriesInput,
   type DowngradeEntriesInput,
+  type FailurePolicy,
   type MigrateEntriesInput,
   type OperationName,
   type OperationState,
   type SetTeamBudgetInput,
+  fleetWorkflowId,
+  type MigrateFleetInput,
 } from './workflows/definitions';
+import {
+  fleetControlUpdate,
+  fleetProgressQuery,
+  type FleetCommand,
+  type WindowProgress,
+} from './workflows/child-window';
 import type * as workflows from './workflows';
+import { staticDetails, staticSummary } from './workflows/operator-details';
 
 export { InvalidInputError };
 
@@ -151,6 +163,63 @@ export class LiteLLMWorkflowsClient {
     return (await this.startAddTeamCredits(input)).result();
   }
 
+  /**
+   * `workflowId`, or `legacyWorkflowId` when only a run under that id exists: runs started before workflow id
+   * parts were escaped keep their old id (it differs only for ids containing `:` or `%`).
+   */
+  async findWorkflowId(workflowId: string, legacyWorkflowId: string): Promise<string> {
+    if (workflowId === legacyWorkflowId) return workflowId;
+    const exists = (id: string) =>
+      this.client.workflow
+        .getHandle(id)
+        .describe()
+        .then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof WorkflowNotFoundError) return false;
+            throw err;
+          }
+        );
+    return !(await exists(workflowId)) && (await exists(legacyWorkflowId)) ? legacyWorkflowId : workflowId;
+  }
+
+  /** Migrates many users through a window of `migrateEntries` children (workflow id `litellm-fleet:<fleetId>`). */
+  async startMigrateFleet(fleetId: string, input: MigrateFleetInput) {
+    const parsed = parseInput('migrateFleet', migrateFleetInputSchema, input);
+    const id = parseInput('migrateFleet', inputSchemas.downgradeEntries.shape.orgId, fleetId);
+    try {
+      return await this.client.workflow.start<Workflows['migrateFleet']>('migrateFleet', {
+        taskQueue: this.taskQueue,
+        workflowId: fleetWorkflowId(id),
+        args: [parsed],
+        workflowIdConflictPolicy: 'FAIL',
+        typedSearchAttributes: [{ key: STATE, value: 'Running' }],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new OperationInProgressError(fleetWorkflowId(id), 'migrateFleet');
+      throw err;
+    }
+  }
+
+  /** A fleet's progress: done, failed, rolled back, running, rate and ETA. */
+  fleetProgress(fleetId: string): Promise<WindowProgress> {
+    return this.client.workflow.getHandle(fleetWorkflowId(fleetId)).query(fleetProgressQuery);
+  }
+
+  /** Pauses, resumes or cancels a whole fleet (running migrations of a cancelled fleet roll back). */
+  async controlFleet(fleetId: string, command: FleetCommand): Promise<WindowProgress> {
+    try {
+      return await this.client.workflow
+        .getHandle(fleetWorkflowId(fleetId))
+        .executeUpdate(fleetControlUpdate, { args: [command] });
+    } catch (err) {
+      const reason =
+        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      throw new DecisionRefusedError(fleetWorkflowId(fleetId), reason);
+    }
+  }
+
   /** The operation's progress: each step, the last error, the decision awaited. */
   getState(workflowId: string): Promise<OperationState> {
     return this.client.workflow.getHandle(workflowId).query(stateQuery);
@@ -198,6 +267,7 @@ export class LiteLLMWorkflowsClient {
       ...(ids.teamId ? [{ key: TEAM_ID, value: ids.teamId }] : []),
       { key: STATE, value: 'Running' },
     ];
+    const policy = resolveFailurePolicy((input as { failurePolicy?: FailurePolicy }).failurePolicy);
     try {
       return await this.client.workflow.start<Workflows[N]>(operation, {
         taskQueue: this.taskQueue,
@@ -206,6 +276,9 @@ export class LiteLLMWorkflowsClient {
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: reusePolicy,
         typedSearchAttributes: searchAttributes,
+        // What the Web UI shows above the history; the saga keeps the current details up to date.
+        staticSummary: staticSummary(operation, ids, policy),
+        staticDetails: staticDetails(operation, ids, policy),
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {

@@ -1,77 +1,87 @@
 /**
- * One configuration for the worker, the CLI and the dev command, read from environment variables and
- * validated once at start-up. Every variable, its meaning and its default is listed in the README table;
- * the defaults live here and nowhere else.
+ * One configuration for every process: the worker, the CLI, the health check, the codec server, the dev
+ * command and the bench each read only their part, from environment variables, validated once at start-up
+ * with zod (the pieces are in src/config-fields.ts). Every variable, its meaning and its default is listed in
+ * the README table; the defaults live here and nowhere else.
  */
 import { readFileSync } from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
+import type { CodecServerOptions } from './codec/server';
+import { requireEncryptionKeys } from './codec/keys';
+import {
+  bearerTokens,
+  bindAddress,
+  booleanFlag,
+  ConfigError,
+  dialAddress,
+  headerName,
+  httpUrl,
+  list,
+  nonNegativeNumber,
+  normaliseOrigin,
+  optionalText,
+  parseEnv,
+  port,
+  positiveInt,
+  positiveNumber,
+  readSecret,
+  text,
+  type Env,
+} from './config-fields';
 
-export type Env = Record<string, string | undefined>;
+export { ConfigError, configOrExit, type Env } from './config-fields';
 
-/** A bad or missing setting: the message names the variable, never its value. */
-export class ConfigError extends Error {
-  constructor(
-    message: string,
-    public readonly variables: string[]
-  ) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const positiveInt = z.coerce.number().int().positive();
-const nonNegativeNumber = z.coerce.number().finite().nonnegative();
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-const temporalSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  LITELLM_TASK_QUEUE: z.string().min(1).default('litellm-workflows'),
-  /** Temporal Cloud or a secured cluster: an API key (sent as a bearer token over TLS). */
-  TEMPORAL_API_KEY: optionalString,
-  TEMPORAL_TLS: booleanFlag.default(false),
-  TEMPORAL_TLS_CERT_PATH: optionalString,
-  TEMPORAL_TLS_KEY_PATH: optionalString,
-});
+const temporalSchema = z
+  .object({
+    TEMPORAL_ADDRESS: dialAddress.default('localhost:7233'),
+    TEMPORAL_NAMESPACE: text.default('default'),
+    LITELLM_TASK_QUEUE: text.default('litellm-workflows'),
+    /** Temporal Cloud or a secured cluster: an API key (sent as a bearer token over TLS). */
+    TEMPORAL_API_KEY: optionalText,
+    TEMPORAL_TLS: booleanFlag.default(false),
+    TEMPORAL_TLS_CERT_PATH: optionalText,
+    TEMPORAL_TLS_KEY_PATH: optionalText,
+  })
+  .refine((t) => (t.TEMPORAL_TLS_CERT_PATH === undefined) === (t.TEMPORAL_TLS_KEY_PATH === undefined), {
+    error: 'set both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH, or neither',
+    path: ['TEMPORAL_TLS_CERT_PATH'],
+  });
 
 const liteLLMSchema = z.object({
-  LITELLM_API_URL: z.url({ message: 'must be an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')),
-  LITELLM_API_KEY: optionalString,
-  LITELLM_API_KEY_FILE: optionalString,
+  LITELLM_API_URL: httpUrl,
   /** Header that carries the master key: `authorization` (Bearer), `x-litellm-api-key`, `x-goog-api-key` (bare key), or a custom name (Bearer). */
-  LITELLM_AUTH_HEADER: z.string().min(1).default('authorization'),
-  LITELLM_CHANGED_BY: z.string().min(1).default('litellm-workflows'),
+  LITELLM_AUTH_HEADER: headerName.default('authorization'),
+  LITELLM_CHANGED_BY: text.default('litellm-workflows'),
   LITELLM_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
   LITELLM_HEADERS_TIMEOUT_MS: positiveInt.default(30_000),
   LITELLM_BODY_TIMEOUT_MS: positiveInt.default(30_000),
   LITELLM_MAX_CONNECTIONS: positiveInt.default(16),
   LITELLM_KEY_VERIFY_TIMEOUT_MS: positiveInt.default(5_000),
-  /** Secret from which issued keys are derived (exactly-once key issuance); defaults to one derived from the master key. */
-  LITELLM_KEY_DERIVATION_SECRET: optionalString,
 });
 
 const provisioningSchema = z.object({
-  LITELLM_DEFAULT_TEAM_ID: optionalString,
-  LITELLM_DEFAULT_MODEL: optionalString,
+  LITELLM_DEFAULT_TEAM_ID: optionalText,
+  LITELLM_DEFAULT_MODEL: optionalText,
   ORG_SETTINGS_VERSION: positiveInt.default(5),
   ENABLE_BILLING: booleanFlag.default(false),
   DEFAULT_INITIAL_BUDGET: nonNegativeNumber.default(0),
 });
 
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 const workerSchema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(32),
-  WORKER_MAX_ACTIVITIES_PER_SECOND: z.coerce.number().positive().optional(),
-  TASK_QUEUE_MAX_ACTIVITIES_PER_SECOND: z.coerce.number().positive().optional(),
+  WORKER_MAX_ACTIVITIES_PER_SECOND: positiveNumber.optional(),
+  TASK_QUEUE_MAX_ACTIVITIES_PER_SECOND: positiveNumber.optional(),
   WORKER_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
-  METRICS_BIND_ADDRESS: optionalString,
+  METRICS_BIND_ADDRESS: optionalText.pipe(bindAddress.optional()),
+  LOG_LEVEL: z
+    .string()
+    .transform((v) => v.trim().toUpperCase())
+    .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')} (any case)` }))
+    .default('INFO'),
 });
 
 /** The model per settings version, as OpenHands' PERSONAL_WORKSPACE_VERSION_TO_MODEL (highest wins). */
@@ -124,6 +134,8 @@ export interface WorkerTuning {
   taskQueueMaxActivitiesPerSecond?: number;
   shutdownGraceMs: number;
   metricsBindAddress?: string;
+  /** Level of the worker's JSON log (`LOG_LEVEL`). */
+  logLevel: LogLevel;
 }
 
 export interface WorkerConfig {
@@ -133,23 +145,8 @@ export interface WorkerConfig {
   worker: WorkerTuning;
 }
 
-function parse<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    const variables = [...new Set(result.error.issues.map((i) => String(i.path[0])))];
-    const details = result.error.issues
-      .map((i) => {
-        const name = String(i.path[0]);
-        return `${name}: ${env[name] === undefined ? 'is required' : i.message}`;
-      })
-      .join('; ');
-    throw new ConfigError(`Invalid configuration: ${details}`, variables);
-  }
-  return result.data;
-}
-
 export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
-  const t = parse(temporalSchema, env);
+  const t = parseEnv(temporalSchema, env);
   return {
     address: t.TEMPORAL_ADDRESS,
     namespace: t.TEMPORAL_NAMESPACE,
@@ -186,40 +183,26 @@ export function temporalConnectionOptions(temporal: TemporalConfig): {
   };
 }
 
-function readSecret(env: Env, name: string): string | undefined {
-  const direct = env[name]?.trim();
-  const file = env[`${name}_FILE`]?.trim();
-  if (direct && file) throw new ConfigError(`Set only one of ${name} and ${name}_FILE`, [name, `${name}_FILE`]);
-  if (file) {
-    try {
-      return readFileSync(file, 'utf8').trim() || undefined;
-    } catch {
-      throw new ConfigError(`${name}_FILE: cannot read the file it names`, [`${name}_FILE`]);
-    }
-  }
-  return direct || undefined;
-}
-
 export function loadLiteLLMConfig(env: Env = process.env): LiteLLMConfig {
-  const l = parse(liteLLMSchema, env);
-  const masterKey = readSecret(env, 'LITELLM_API_KEY');
+  const l = parseEnv(liteLLMSchema, env);
+  const masterKey = readSecret(env, 'LITELLM_API_KEY')?.value.trim();
   if (!masterKey) throw new ConfigError('LITELLM_API_KEY or LITELLM_API_KEY_FILE must be set', ['LITELLM_API_KEY']);
   return {
     baseUrl: l.LITELLM_API_URL,
     masterKey,
-    authHeader: l.LITELLM_AUTH_HEADER.toLowerCase(),
+    authHeader: l.LITELLM_AUTH_HEADER,
     changedBy: l.LITELLM_CHANGED_BY,
     connectTimeoutMs: l.LITELLM_CONNECT_TIMEOUT_MS,
     headersTimeoutMs: l.LITELLM_HEADERS_TIMEOUT_MS,
     bodyTimeoutMs: l.LITELLM_BODY_TIMEOUT_MS,
     maxConnections: l.LITELLM_MAX_CONNECTIONS,
     keyVerifyTimeoutMs: l.LITELLM_KEY_VERIFY_TIMEOUT_MS,
-    keyDerivationSecret: readSecret(env, 'LITELLM_KEY_DERIVATION_SECRET'),
+    keyDerivationSecret: readSecret(env, 'LITELLM_KEY_DERIVATION_SECRET')?.value.trim() || undefined,
   };
 }
 
 export function loadProvisioningConfig(env: Env = process.env): ProvisioningConfig {
-  const p = parse(provisioningSchema, env);
+  const p = parseEnv(provisioningSchema, env);
   const versionModel = MODEL_BY_SETTINGS_VERSION[p.ORG_SETTINGS_VERSION];
   if (!p.LITELLM_DEFAULT_MODEL && !versionModel) {
     throw new ConfigError(
@@ -236,7 +219,7 @@ export function loadProvisioningConfig(env: Env = process.env): ProvisioningConf
 }
 
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
-  const w = parse(workerSchema, env);
+  const w = parseEnv(workerSchema, env);
   return {
     temporal: loadTemporalConfig(env),
     litellm: loadLiteLLMConfig(env),
@@ -247,6 +230,84 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
       taskQueueMaxActivitiesPerSecond: w.TASK_QUEUE_MAX_ACTIVITIES_PER_SECOND,
       shutdownGraceMs: w.WORKER_SHUTDOWN_GRACE_MS,
       metricsBindAddress: w.METRICS_BIND_ADDRESS,
+      logLevel: w.LOG_LEVEL,
     },
   };
 }
+
+/** The codec server's defaults, for its environment and for `startCodecServer` alike. */
+export const CODEC_SERVER_DEFAULTS = {
+  port: 8888,
+  /** Loopback: the server hands out plaintext. */
+  host: '127.0.0.1',
+  /** The dev server's Web UI. */
+  allowedOrigins: ['http://127.0.0.1:8233', 'http://localhost:8233'],
+  maxBodyBytes: 1024 * 1024,
+};
+
+const codecServerSchema = z.object({
+  CODEC_SERVER_PORT: port.default(CODEC_SERVER_DEFAULTS.port),
+  CODEC_SERVER_HOST: text.default(CODEC_SERVER_DEFAULTS.host),
+  CODEC_SERVER_ALLOWED_ORIGINS: list,
+  CODEC_SERVER_TOKENS: list,
+  CODEC_SERVER_MAX_BODY_BYTES: positiveInt.default(CODEC_SERVER_DEFAULTS.maxBodyBytes),
+});
+
+/** Codec server settings from the environment. */
+export interface CodecServerConfig extends CodecServerOptions {
+  port: number;
+  host: string;
+}
+
+/**
+ * - `CODEC_SERVER_PORT` (default 8888), `CODEC_SERVER_HOST` (default 127.0.0.1);
+ * - `CODEC_SERVER_ALLOWED_ORIGINS`: comma-separated Web UI origins (default
+ *   `http://127.0.0.1:8233,http://localhost:8233`, the dev server's UI);
+ * - `CODEC_SERVER_TOKENS`: comma-separated bearer tokens, required;
+ * - `CODEC_SERVER_MAX_BODY_BYTES` (default 1048576);
+ * - `LITELLM_WORKFLOWS_ENCRYPTION_KEYS` or `LITELLM_WORKFLOWS_ENCRYPTION_KEYS_FILE`, required.
+ */
+export function loadCodecServerConfig(env: Env = process.env): CodecServerConfig {
+  const c = parseEnv(codecServerSchema, env);
+  const allowedOrigins = (c.CODEC_SERVER_ALLOWED_ORIGINS ?? CODEC_SERVER_DEFAULTS.allowedOrigins).map((o) => {
+    try {
+      return normaliseOrigin(o);
+    } catch (err) {
+      throw new ConfigError(`CODEC_SERVER_ALLOWED_ORIGINS: ${(err as Error).message}`, [
+        'CODEC_SERVER_ALLOWED_ORIGINS',
+      ]);
+    }
+  });
+  return {
+    port: c.CODEC_SERVER_PORT,
+    host: c.CODEC_SERVER_HOST,
+    allowedOrigins,
+    tokens: bearerTokens(c.CODEC_SERVER_TOKENS ?? [], 'CODEC_SERVER_TOKENS'),
+    maxBodyBytes: c.CODEC_SERVER_MAX_BODY_BYTES,
+    keys: requireEncryptionKeys(env),
+  };
+}
+
+/** `npm run dev` (scripts/dev.ts): its ports, the emulator's master key, where it keeps its state. */
+const devSchema = z
+  .object({
+    DEV_TEMPORAL_PORT: port.default(7233),
+    DEV_UI_PORT: port.default(8233),
+    DEV_EMULATOR_PORT: port.default(4000),
+    DEV_CODEC_PORT: port.default(8888),
+    DEV_LITELLM_MASTER_KEY: text.default('sk-dev-master-key'),
+    /** Default: `.dev/` in the checkout. */
+    DEV_STATE_DIR: optionalText,
+  })
+  .transform(({ DEV_LITELLM_MASTER_KEY: masterKey, DEV_STATE_DIR: stateDir, ...ports }) => ({
+    temporalPort: ports.DEV_TEMPORAL_PORT,
+    uiPort: ports.DEV_UI_PORT,
+    emulatorPort: ports.DEV_EMULATOR_PORT,
+    codecPort: ports.DEV_CODEC_PORT,
+    masterKey,
+    stateDir,
+  }));
+
+export type DevConfig = z.output<typeof devSchema>;
+
+export const loadDevConfig = (env: Env = process.env): DevConfig => parseEnv(devSchema, env);

@@ -9,13 +9,17 @@
 import { Connection } from '@temporalio/client';
 import {
   ConfigError,
-  loadWorkerConfig,
+  loadLiteLLMConfig,
+  loadTemporalConfig,
   temporalConnectionOptions,
   type Env,
   type LiteLLMConfig,
   type TemporalConfig,
   type WorkerConfig,
 } from './config';
+
+/** The part of the worker's configuration the check reads: what the worker connects to. */
+type HealthConfig = Pick<WorkerConfig, 'temporal' | 'litellm'>;
 import { LiteLLMClient } from './litellm/client';
 import { redactText } from './redact';
 
@@ -56,7 +60,7 @@ function outcome(check: Promise<void>): Promise<string> {
   );
 }
 
-export async function checkHealth(config: WorkerConfig, deadlineMs = HEALTH_DEADLINE_MS): Promise<HealthReport> {
+export async function checkHealth(config: HealthConfig, deadlineMs = HEALTH_DEADLINE_MS): Promise<HealthReport> {
   const [temporal, litellm] = await Promise.all([
     outcome(checkTemporal(config.temporal, deadlineMs)),
     outcome(checkLiteLLM(config.litellm, deadlineMs)),
@@ -66,9 +70,9 @@ export async function checkHealth(config: WorkerConfig, deadlineMs = HEALTH_DEAD
 
 /** Checks, prints the JSON line, and returns the exit code. */
 export async function runHealthCheck(env: Env = process.env): Promise<number> {
-  let config: WorkerConfig;
+  let config: HealthConfig;
   try {
-    config = loadWorkerConfig(env);
+    config = { temporal: loadTemporalConfig(env), litellm: loadLiteLLMConfig(env) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);

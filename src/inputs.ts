@@ -1,6 +1,10 @@
 /**
- * Input schemas of every workflow, checked by the client before anything starts: bad input gets an error
- * naming the field and starts nothing. The same schemas are exported as JSON Schema (`npm run schemas`).
+ * The one definition of every workflow's input: these zod schemas are checked by the client before anything
+ * starts AND by each workflow as its first step (so a run started from Python or the CLI is checked too), the
+ * TypeScript input types derive from them (src/workflows/definitions.ts), and `npm run schemas` exports them,
+ * with their field descriptions, as the JSON Schemas in schemas/ that other languages read.
+ *
+ * Imported by workflow code: pure zod, no Node built-ins.
  */
 import { z } from 'zod';
 
@@ -14,7 +18,7 @@ export const entityId = z
   .refine((v) => !CONTROL_CHARS.test(v), 'must not contain control characters')
   .refine((v) => v.trim() === v, 'must not start or end with white space');
 
-const budget = z.number().finite('must be a finite number').nonnegative('must not be negative');
+const budget = z.number({ error: 'must be a finite number' }).nonnegative('must not be negative');
 const duration = z.union([
   z.number().int().positive(),
   z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|days?|hours?|minutes?)$/),
@@ -22,53 +26,114 @@ const duration = z.union([
 
 export const failurePolicySchema = z
   .strictObject({
-    onFailure: z.enum(['rollback', 'pause']).optional(),
-    operatorTimeout: duration.optional(),
-    defaultDecision: z.enum(['retry', 'rollback']).optional(),
+    onFailure: z
+      .enum(['rollback', 'pause'])
+      .optional()
+      .describe(
+        '`rollback` (default): compensate at once and fail (for callers such as sign-in that need an answer now). ' +
+          "`pause`: wait for an operator's `retry` or `rollback` decision."
+      ),
+    operatorTimeout: duration
+      .optional()
+      .describe(
+        'How long a paused operation waits for a decision, as milliseconds or a string such as "7 days" (default).'
+      ),
+    defaultDecision: z
+      .enum(['retry', 'rollback'])
+      .optional()
+      .describe('What a paused operation does when nobody decided in time (default `rollback`).'),
   })
-  .describe('What happens when a step fails for good');
+  .describe('What happens when a step fails for good (non-retryable, or its retry budget spent)');
+
+const orgId = entityId.describe('The org: its LiteLLM team has this id.');
+const userId = entityId.describe('The LiteLLM user id.');
 
 export const createEntriesInputSchema = z.strictObject({
-  orgId: entityId,
-  userId: entityId,
-  email: z.email('must be an e-mail address').nullable().optional(),
-  createUser: z.boolean(),
+  orgId,
+  userId,
+  email: z
+    .email('must be an e-mail address')
+    .nullable()
+    .optional()
+    .describe('Used on user/new; dropped and retried without when LiteLLM already has it on another user.'),
+  createUser: z.boolean().describe('Create the LiteLLM user (first sign-in) or not (new org, accepted invitation).'),
   failurePolicy: failurePolicySchema.optional(),
 });
 
+export const legacyUserSettingsSchema = z
+  .strictObject({
+    userVersion: z.number().int().nonnegative().describe('`user_version`; the billing-margin upgrade applies below 4.'),
+    billingMargin: z.number().positive().nullable().optional().describe('`billing_margin`; null or 1 means none.'),
+    llmApiKey: z
+      .string()
+      .min(1)
+      .nullable()
+      .optional()
+      .describe("The user's stored LiteLLM key (decrypted by the caller). A secret: encrypted in history."),
+    llmBaseUrl: z
+      .url()
+      .nullable()
+      .optional()
+      .describe('The base URL the stored key is for; only keys of this LiteLLM are verified.'),
+  })
+  .describe('Settings the OpenHands app keeps per user (legacy `user_settings`), as migration needs them.');
+
 export const migrateEntriesInputSchema = z.strictObject({
-  orgId: entityId,
-  userId: entityId,
-  userSettings: z.strictObject({
-    userVersion: z.number().int().nonnegative(),
-    billingMargin: z.number().finite().positive().nullable().optional(),
-    llmApiKey: z.string().min(1).nullable().optional(),
-    llmBaseUrl: z.url().nullable().optional(),
-  }),
+  orgId,
+  userId,
+  userSettings: legacyUserSettingsSchema,
   failurePolicy: failurePolicySchema.optional(),
 });
 
 export const downgradeEntriesInputSchema = z.strictObject({
-  orgId: entityId,
-  userId: entityId,
+  orgId,
+  userId,
   failurePolicy: failurePolicySchema.optional(),
 });
 
 export const setTeamBudgetInputSchema = z.strictObject({
-  teamId: entityId,
-  maxBudget: budget.nullable(),
-  concurrency: z.number().int().min(1).max(64).optional(),
-  pageSize: z.number().int().min(1).max(1000).optional(),
-  pagesPerRun: z.number().int().min(1).max(500).optional(),
+  teamId: entityId.describe('The LiteLLM team.'),
+  maxBudget: budget
+    .nullable()
+    .describe('New budget for the team and each member with a membership row, in USD; null = unlimited.'),
+  concurrency: z.number().int().min(1).max(64).optional().describe('Members updated at once (default 8).'),
+  pageSize: z.number().int().min(1).max(1000).optional().describe('Members read per page (default 200).'),
+  pagesPerRun: z
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .optional()
+    .describe('Pages per run before continuing as new, which keeps history bounded (default 25).'),
   failurePolicy: failurePolicySchema.optional(),
+  progress: z
+    .strictObject({
+      offset: z.number().int().nonnegative(),
+      membersUpdated: z.number().int().nonnegative(),
+      teamUpdated: z.boolean(),
+    })
+    .optional()
+    .describe('Carried across continue-as-new; callers leave it out.'),
 });
 
 export const addTeamCreditsInputSchema = z.strictObject({
-  purchaseId: entityId,
-  orgId: entityId,
-  userId: entityId,
-  amount: budget.refine((v) => v > 0, 'must be greater than 0'),
+  purchaseId: entityId.describe(
+    'Idempotency key, e.g. the Stripe checkout session id: one purchase adds its credits once.'
+  ),
+  orgId,
+  userId: entityId.describe('The buyer: the budget that counts for this user in the org is raised.'),
+  amount: budget.refine((v) => v > 0, 'must be greater than 0').describe('Credits to add, in USD.'),
   failurePolicy: failurePolicySchema.optional(),
+});
+
+export const migrateFleetInputSchema = z.strictObject({
+  users: z
+    .array(migrateEntriesInputSchema.omit({ failurePolicy: true }))
+    .min(1, 'must name at least one user')
+    .max(100_000, 'must be at most 100000 users (split the fleet)'),
+  liteLLMConcurrency: z.number().int().min(1).max(1024).optional(),
+  failurePolicy: failurePolicySchema.optional(),
+  childrenPerRun: z.number().int().min(1).max(1000).optional(),
 });
 
 export const inputSchemas = {
@@ -79,36 +144,53 @@ export const inputSchemas = {
   addTeamCredits: addTeamCreditsInputSchema,
 };
 
+export type InputIssue = { field: string; message: string };
+
+/**
+ * The checked input, or the issues of a refused one: the field (a dotted path) and why; never the value,
+ * which may be a secret.
+ */
+export function checkInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown
+): { ok: true; value: z.output<S> } | { ok: false; issues: InputIssue[] } {
+  const result = schema.safeParse(input);
+  if (result.success) return { ok: true, value: result.data };
+  const issues = result.error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return {
+        field: issue.keys.map((k) => (path ? `${path}.${k}` : k)).join(', '),
+        message: 'is not a known field',
+      };
+    }
+    return { field: path || '(input)', message: issue.message };
+  });
+  return { ok: false, issues };
+}
+
+export function describeInputIssues(operation: string, issues: readonly InputIssue[]): string {
+  return `Invalid input for ${operation}: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`;
+}
+
 /** Bad input: names the field (a dotted path) and why; never echoes the value, which may be a secret. */
 export class InvalidInputError extends Error {
   constructor(
     readonly operation: string,
-    readonly issues: Array<{ field: string; message: string }>
+    readonly issues: InputIssue[]
   ) {
-    super(`Invalid input for ${operation}: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`);
+    super(describeInputIssues(operation, issues));
     this.name = 'InvalidInputError';
   }
 }
 
 export function parseInput<S extends z.ZodType>(operation: string, schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  throw new InvalidInputError(
-    operation,
-    result.error.issues.map((issue) => {
-      const path = issue.path.map(String).join('.');
-      if (issue.code === 'unrecognized_keys') {
-        return {
-          field: issue.keys.map((k) => (path ? `${path}.${k}` : k)).join(', '),
-          message: 'is not a known field',
-        };
-      }
-      return { field: path || '(input)', message: issue.message };
-    })
-  );
+  const checked = checkInput(schema, input);
+  if (!checked.ok) throw new InvalidInputError(operation, checked.issues);
+  return checked.value;
 }
 
-// Results, for JSON Schema export; the type checks below keep them in step with src/workflows/definitions.ts.
+// Results, for JSON Schema export; src/contract-check.ts keeps them in step with the workflow result types.
 const keySecret = z.string().describe('A virtual key (secret): encrypted in workflow history');
 
 export const resultSchemas = {
@@ -144,5 +226,11 @@ export const resultSchemas = {
     previousMaxBudget: z.number(),
     newMaxBudget: z.number(),
     membersUpdated: z.number().int(),
+    alreadyApplied: z
+      .boolean()
+      .describe(
+        'True when LiteLLM already recorded this purchase (an earlier run added it): nothing was added, and the ' +
+          'budgets are what that run set.'
+      ),
   }),
 };

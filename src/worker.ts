@@ -16,10 +16,11 @@ import {
 import { createActivities } from './activities';
 import { countLiteLLMCall } from './activities/context';
 import { createDataConverter } from './codec/data-converter';
+import { logEachDecryptionErrorOnce } from './codec/decryption-errors';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { requireEncryptionKeys } from './codec/keys';
 import {
-  ConfigError,
+  configOrExit,
   loadWorkerConfig,
   temporalConnectionOptions,
   type LiteLLMConfig,
@@ -49,20 +50,38 @@ export function createLiteLLMActivities(litellm: LiteLLMConfig, provisioning: Pr
   return { client, activities };
 }
 
-/** Workflow code: the bundle built at build time in production (exactly the reviewed code, fast start), else the sources. */
-function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const bundlePath = join(__dirname, '..', 'workflow-bundle.js');
-  if (process.env.NODE_ENV === 'production' && existsSync(bundlePath))
-    return { workflowBundle: { codePath: bundlePath } };
-  return { workflowsPath: require.resolve('./workflows') };
+/** The worker was started without the workflow bundle the build writes. */
+export class WorkflowBundleMissingError extends Error {
+  constructor(readonly bundlePath: string) {
+    super(`The workflow bundle ${bundlePath} is missing: run \`npm run build\` first (it writes the bundle)`);
+    this.name = 'WorkflowBundleMissingError';
+  }
+}
+
+/** Where `npm run build` (scripts/build-workflow-bundle.ts) writes the workflow code: lib/workflow-bundle.js. */
+export const WORKFLOW_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle.js');
+
+/**
+ * Workflow code. In production only the bundle built at build time (exactly the reviewed code, fast start):
+ * a missing bundle stops the worker instead of silently bundling whatever sources lie beside it. Elsewhere
+ * (`npm run worker`, `npm run dev`) the sources, bundled at start.
+ */
+export function workflowSource(
+  production = process.env.NODE_ENV === 'production',
+  bundlePath = WORKFLOW_BUNDLE_PATH
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (!production) return { workflowsPath: require.resolve('./workflows') };
+  if (!existsSync(bundlePath)) throw new WorkflowBundleMissingError(bundlePath);
+  return { workflowBundle: { codePath: bundlePath } };
 }
 
 /** Worker options from configuration: the limits that protect LiteLLM, the grace time of a stop. */
-export function workerOptions(config: WorkerConfig): Omit<WorkerOptions, 'connection' | 'activities'> {
+export function workerOptions(
+  config: WorkerConfig
+): Omit<WorkerOptions, 'connection' | 'activities' | 'workflowsPath' | 'workflowBundle'> {
   return {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...workflowSource(),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     ...(config.worker.maxActivitiesPerSecond ? { maxActivitiesPerSecond: config.worker.maxActivitiesPerSecond } : {}),
     ...(config.worker.taskQueueMaxActivitiesPerSecond
@@ -83,9 +102,13 @@ function writeJsonLog(entry: LogEntry): void {
   process.stdout.write(`${JSON.stringify(redact(line))}\n`);
 }
 
-export async function runWorker(config: WorkerConfig, encryptionKeys: EncryptionKey[]): Promise<void> {
+export async function runWorker(
+  config: WorkerConfig,
+  encryptionKeys: EncryptionKey[],
+  workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>
+): Promise<void> {
   Runtime.install({
-    logger: new DefaultLogger((process.env.LOG_LEVEL as 'INFO' | undefined) ?? 'INFO', writeJsonLog),
+    logger: new DefaultLogger(config.worker.logLevel, writeJsonLog),
     telemetryOptions: config.worker.metricsBindAddress
       ? { metrics: { prometheus: { bindAddress: config.worker.metricsBindAddress } } }
       : {},
@@ -96,8 +119,13 @@ export async function runWorker(config: WorkerConfig, encryptionKeys: Encryption
     const worker = await Worker.create({
       connection,
       activities,
-      dataConverter: createDataConverter(encryptionKeys),
+      dataConverter: createDataConverter(encryptionKeys, {
+        onDecryptionError: logEachDecryptionErrorOnce((message, meta) => {
+          Runtime.instance().logger.error(message, meta);
+        }),
+      }),
       ...workerOptions(config),
+      ...workflows,
     });
     // SIGINT/SIGTERM (the Runtime's shutdown signals) stop polling and let in-flight activities finish within
     // the grace time. The Runtime drops its handler after the first signal, so a second one ends the process.
@@ -109,17 +137,17 @@ export async function runWorker(config: WorkerConfig, encryptionKeys: Encryption
 }
 
 if (require.main === module) {
-  let config: WorkerConfig;
-  let encryptionKeys: EncryptionKey[];
+  const config = configOrExit(loadWorkerConfig);
+  // Payloads carry virtual keys: the worker never writes them to history in plaintext.
+  const encryptionKeys = configOrExit(requireEncryptionKeys);
+  let workflows: ReturnType<typeof workflowSource>;
   try {
-    config = loadWorkerConfig();
-    // Payloads carry virtual keys: the worker never writes them to history in plaintext.
-    encryptionKeys = requireEncryptionKeys();
+    workflows = workflowSource();
   } catch (err) {
-    console.error(err instanceof ConfigError ? err.message : err);
+    console.error(err instanceof Error ? err.message : err);
     process.exit(2);
   }
-  runWorker(config, encryptionKeys).then(
+  runWorker(config, encryptionKeys, workflows).then(
     () => process.exit(0),
     (err: unknown) => {
       console.error(redact(err instanceof Error ? err.message : String(err)));

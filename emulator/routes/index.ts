@@ -5,7 +5,7 @@ import type { RouteDef } from './shared';
 import { teamRoutes } from './teams';
 import { userRoutes } from './users';
 
-export type { RouteContext, RouteDef } from './shared';
+export type { RouteDef } from './shared';
 
 export const routes: ReadonlyMap<string, RouteDef> = new Map(
   [...teamRoutes, ...userRoutes, ...keyRoutes, ...modelRoutes].map((r) => [r.path, r])

@@ -14,6 +14,11 @@ function currentContext(): Context | undefined {
   }
 }
 
+/** What the previous attempt of this activity last heartbeated (its progress), if any. */
+export function lastHeartbeatDetails(): unknown {
+  return currentContext()?.info.heartbeatDetails;
+}
+
 /** The activity's cancellation signal (aborted when the activity is cancelled), if running as an activity. */
 export function activitySignal(): AbortSignal | undefined {
   return currentContext()?.cancellationSignal;
@@ -28,10 +33,11 @@ const HEARTBEAT_INTERVAL_MS = 1_000;
  * after an interval, not at once: most LiteLLM calls end sooner, and each beat is a write on the server.
  * Returns the stop.
  */
-export function startHeartbeats(): () => void {
+export function startHeartbeats(details?: () => unknown): () => void {
   const ctx = currentContext();
   if (!ctx) return () => undefined;
-  const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  // With `details`, each beat carries the activity's progress: a retry reads it back and resumes there.
+  const timer = setInterval(() => ctx.heartbeat(details?.()), HEARTBEAT_INTERVAL_MS);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -1,20 +1,8 @@
 /**
  * The ONE place that turns LiteLLM client errors into Temporal failures. Every activity runs through
- * `runActivity`, which logs (redacted) and converts whatever escaped the activity body:
- *
- * | error                                   | failure type             | retry             |
- * |-----------------------------------------|--------------------------|-------------------|
- * | 400 / 422 (and other 4xx not below)     | LiteLLMValidationError   | never             |
- * | 401 / 403                               | LiteLLMAuthError         | never             |
- * | 404                                     | LiteLLMNotFound          | never             |
- * | 409                                     | LiteLLMConflict          | never             |
- * | answer with an unexpected shape         | LiteLLMResponseInvalid   | never             |
- * | bad id / argument                       | LiteLLMInputError        | never             |
- * | 429                                     | LiteLLMRateLimited       | yes, after Retry-After |
- * | 5xx, 408, "no database" (any status)    | LiteLLMUnavailable       | yes               |
- * | timeout (connect, headers, body, deadline) | LiteLLMTimeout        | yes               |
- * | connection refused / reset / closed     | LiteLLMConnectionError   | yes               |
- * | activity cancelled                      | CancelledFailure         | (cancellation)    |
+ * `runActivity`, which logs (redacted) and converts whatever escaped the activity body. Which error becomes
+ * which failure type, and whether it is retried, is the table in docs/activities.md (tested against this
+ * module by test/unit/failure-table.test.ts).
  *
  * "Already so" outcomes (already exists, already in team, not found on delete) never reach here: each
  * activity recognises them with the predicates in src/litellm/errors.ts and returns success.
@@ -50,18 +38,6 @@ export const FailureType = {
   Internal: 'LiteLLMActivityError',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
-
-/** Failure types a retry can never fix (for workflows' `nonRetryableErrorTypes`, belt and braces). */
-export const NON_RETRYABLE_FAILURE_TYPES: readonly FailureType[] = [
-  FailureType.Validation,
-  FailureType.Auth,
-  FailureType.NotFound,
-  FailureType.Conflict,
-  FailureType.ResponseInvalid,
-  FailureType.Input,
-  FailureType.UserMissing,
-  FailureType.KeyAliasTaken,
-];
 
 export interface FailureDetails {
   activity: string;
@@ -169,10 +145,11 @@ export function toFailure(err: unknown, activity: string, signal?: AbortSignal):
 export async function runActivity<T>(
   activity: string,
   attributes: Record<string, unknown>,
-  body: (signal: AbortSignal | undefined) => Promise<T>
+  body: (signal: AbortSignal | undefined) => Promise<T>,
+  options: { heartbeatDetails?: () => unknown } = {}
 ): Promise<T> {
   const signal = activitySignal();
-  const stopHeartbeats = startHeartbeats();
+  const stopHeartbeats = startHeartbeats(options.heartbeatDetails);
   try {
     const result = await body(signal);
     logEvent('debug', `${activity}: done`, attributes);

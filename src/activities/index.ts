@@ -4,22 +4,14 @@
  * `ReturnType<typeof createActivities>`. Every activity is idempotent under retry (docs/activities.md) and
  * converts LiteLLM errors to Temporal failures in one place (failures.ts).
  */
+import { creditActivities } from './credits';
 import { keyActivities } from './keys';
+import { memberBudgetPageActivities } from './member-budget-pages';
 import { teamActivities } from './teams';
 import type { ActivityDeps, ProvisioningSettings } from './types';
 import { userActivities } from './users';
 
-export type {
-  ActivityDeps,
-  IssuedKey,
-  KeyInfo,
-  KeySummary,
-  Membership,
-  ProvisioningSettings,
-  TeamSnapshot,
-  UserSnapshot,
-} from './types';
-export { FailureType, NON_RETRYABLE_FAILURE_TYPES } from './failures';
+export type { ActivityDeps, ProvisioningSettings } from './types';
 
 export function createActivities(deps: ActivityDeps) {
   const { provisioning } = deps;
@@ -38,7 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...teamActivities(deps),
     ...userActivities(deps),
     ...keyActivities(deps),
+    ...creditActivities(deps),
+    ...memberBudgetPageActivities(deps),
   };
 }
-
-export type Activities = ReturnType<typeof createActivities>;

@@ -1,6 +1,7 @@
 /**
  * User activities. Idempotency rule of each is in docs/activities.md.
  */
+import { UNLIMITED_USER_BUDGET } from '../domain/budgets';
 import { isDuplicateEmail, isHttpStatus, isUserAlreadyExists } from '../litellm/errors';
 import { logEvent } from './context';
 import { notFoundFailure, runActivity, userMissingFailure } from './failures';
@@ -98,9 +99,10 @@ export function userActivities(deps: ActivityDeps) {
     },
 
     /**
-     * `/user/update` with absolute values (idempotent). `maxBudget: null` is written as the unlimited
-     * sentinel (LiteLLM cannot clear a user budget). LiteLLM would silently CREATE a missing user here, so the
-     * user is checked first: missing → `LiteLLMNotFound`.
+     * `/user/update` with absolute values (idempotent). `maxBudget: null` (unlimited) is sent as an explicit
+     * null and read back: 1.108.5 clears the budget; 1.80.9 ignores the null, so there the unlimited sentinel
+     * is written instead. LiteLLM would silently CREATE a missing user here, so the user is checked first:
+     * missing → `LiteLLMNotFound`.
      */
     async updateUser(input: { userId: string; maxBudget?: number | null; spend?: number }): Promise<void> {
       return runActivity('updateUser', { userId: input.userId }, async (signal) => {
@@ -109,6 +111,13 @@ export function userActivities(deps: ActivityDeps) {
           throw notFoundFailure('updateUser', 'user', { userId: input.userId });
         }
         await client.userUpdate({ userId: input.userId, maxBudget: input.maxBudget, spend: input.spend }, { signal });
+        if (input.maxBudget !== null) return;
+        const after = await client.userInfo(input.userId, { signal });
+        if (after.user_info?.max_budget == null) return;
+        logEvent('info', 'updateUser: LiteLLM kept the budget on null, writing the unlimited sentinel', {
+          userId: input.userId,
+        });
+        await client.userUpdate({ userId: input.userId, maxBudget: UNLIMITED_USER_BUDGET }, { signal });
       });
     },
 

@@ -6,7 +6,8 @@
  * Search attributes are never encoded by Temporal: never put a secret in one.
  */
 import type { DataConverter } from '@temporalio/common';
-import { AesGcmCodec, type EncryptionKey } from './crypto-codec';
+import { AesGcmCodec, type EncryptionKey, type PayloadDecryptionError } from './crypto-codec';
+import { DecryptionErrorReporter } from './decryption-errors';
 
 /**
  * Path of the module exporting the encrypting `failureConverter`. The SDK loads failure converters by path
@@ -17,12 +18,16 @@ export const FAILURE_CONVERTER_PATH: string = require.resolve('./failure-convert
 
 /**
  * `keys` (newest first, e.g. from `loadEncryptionKeys()`): an encrypting converter; `undefined`: the default
- * converter (plaintext history).
+ * converter (plaintext history). `onDecryptionError` (the worker): told of every payload it cannot decrypt.
  */
-export function createDataConverter(keys: EncryptionKey[] | undefined): DataConverter {
+export function createDataConverter(
+  keys: EncryptionKey[] | undefined,
+  options: { onDecryptionError?: (error: PayloadDecryptionError) => void } = {}
+): DataConverter {
   if (!keys) return {};
+  const codec = new AesGcmCodec(keys);
   return {
-    payloadCodecs: [new AesGcmCodec(keys)],
+    payloadCodecs: [options.onDecryptionError ? new DecryptionErrorReporter(codec, options.onDecryptionError) : codec],
     failureConverterPath: FAILURE_CONVERTER_PATH,
   };
 }

@@ -12,8 +12,7 @@
  * CLI: `npx tsx src/codec/keys.ts generate [id]` prints a fresh `id:base64` entry.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { ConfigError, type Env } from '../config';
+import { ConfigError, readSecret, type Env } from '../config-fields';
 import { registerSecret } from '../redact';
 import type { EncryptionKey } from './crypto-codec';
 
@@ -77,27 +76,8 @@ export function parseEncryptionKeys(value: string, source: string = ENCRYPTION_K
  * {@link ConfigError} (it never silently turns encryption off).
  */
 export function loadEncryptionKeys(env: Env = process.env): EncryptionKey[] | undefined {
-  const direct = env[ENCRYPTION_KEYS_VAR];
-  const file = env[ENCRYPTION_KEYS_FILE_VAR];
-  if (direct !== undefined && file !== undefined) {
-    throw new ConfigError(`Set only one of ${ENCRYPTION_KEYS_VAR} and ${ENCRYPTION_KEYS_FILE_VAR}`, [
-      ENCRYPTION_KEYS_VAR,
-      ENCRYPTION_KEYS_FILE_VAR,
-    ]);
-  }
-  if (file !== undefined) {
-    const path = file.trim();
-    if (path === '') throw new ConfigError(`${ENCRYPTION_KEYS_FILE_VAR} is set but empty`, [ENCRYPTION_KEYS_FILE_VAR]);
-    let content: string;
-    try {
-      content = readFileSync(path, 'utf8');
-    } catch {
-      throw new ConfigError(`${ENCRYPTION_KEYS_FILE_VAR}: cannot read the file it names`, [ENCRYPTION_KEYS_FILE_VAR]);
-    }
-    return parseEncryptionKeys(content, `${ENCRYPTION_KEYS_FILE_VAR} (file content)`);
-  }
-  if (direct !== undefined) return parseEncryptionKeys(direct, ENCRYPTION_KEYS_VAR);
-  return undefined;
+  const secret = readSecret(env, ENCRYPTION_KEYS_VAR);
+  return secret && parseEncryptionKeys(secret.value, secret.source);
 }
 
 /** Like {@link loadEncryptionKeys}, but missing keys are an error too (the codec server needs them). */

@@ -14,23 +14,16 @@
  * As the codec server protocol asks, only the last path segment picks the operation, so `/encode`,
  * `/default/decode` or `/codec/decode` all work.
  *
- * Main: `npx tsx src/codec/server.ts` (see {@link loadCodecServerConfig} for the environment variables).
+ * Main: `npx tsx src/codec/server.ts` (settings: `loadCodecServerConfig` in src/config.ts).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
-import { ConfigError, type Env } from '../config';
+import { CODEC_SERVER_DEFAULTS, ConfigError, configOrExit, loadCodecServerConfig } from '../config';
+import { bearerTokens, normaliseOrigin } from '../config-fields';
 import { AesGcmCodec, PayloadDecryptionError, type EncryptionKey } from './crypto-codec';
-import { requireEncryptionKeys } from './keys';
-
-export const DEFAULT_CODEC_SERVER_PORT = 8888;
-export const DEFAULT_CODEC_SERVER_HOST = '127.0.0.1';
-export const DEFAULT_ALLOWED_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-/** Shorter tokens are refused: a codec server token guards every secret in history. */
-export const MIN_TOKEN_LENGTH = 16;
 
 export interface CodecServerOptions {
   /** Encryption keys, newest first (the first encrypts, all decrypt). */
@@ -67,7 +60,7 @@ export interface JsonPayload {
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]*={0,2}|[A-Za-z0-9_-]*={0,2})$/;
-const base64 = z.string().regex(BASE64, { message: 'must be base64' });
+const base64 = z.string().regex(BASE64, { error: 'must be base64' });
 const requestSchema = z.object({
   payloads: z.array(
     z.object({
@@ -102,19 +95,6 @@ export function payloadToJson(payload: Payload): Required<JsonPayload> {
     metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, toBase64(v)])),
     data: toBase64(payload.data),
   };
-}
-
-function normaliseOrigin(origin: string): string {
-  let url: URL;
-  try {
-    url = new URL(origin.trim());
-  } catch {
-    throw new ConfigError(`Allowed origin "${origin}" is not a URL (expected e.g. http://localhost:8233)`, []);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`Allowed origin "${origin}" must be http(s)`, []);
-  }
-  return url.origin;
 }
 
 function sha256(s: string): Buffer {
@@ -168,20 +148,12 @@ function isLoopback(host: string): boolean {
 
 /** Start a codec server; resolves once it listens. */
 export async function startCodecServer(options: CodecServerOptions): Promise<CodecServer> {
-  const tokens = options.tokens.filter((t) => t !== '');
-  if (tokens.length === 0) throw new ConfigError('The codec server needs at least one bearer token', []);
-  if (tokens.some((t) => t.length < MIN_TOKEN_LENGTH || /\s/.test(t))) {
-    throw new ConfigError(
-      `Codec server tokens must be at least ${MIN_TOKEN_LENGTH} characters without whitespace ` +
-        '(e.g. `openssl rand -base64 32`)',
-      []
-    );
-  }
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const tokens = bearerTokens(options.tokens, 'tokens');
+  const maxBodyBytes = options.maxBodyBytes ?? CODEC_SERVER_DEFAULTS.maxBodyBytes;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) {
     throw new ConfigError('maxBodyBytes must be a positive integer', []);
   }
-  const host = options.host ?? DEFAULT_CODEC_SERVER_HOST;
+  const host = options.host ?? CODEC_SERVER_DEFAULTS.host;
   if (options.devTrustAllowedOrigins && !isLoopback(host)) {
     throw new ConfigError('devTrustAllowedOrigins is for a codec server bound to loopback only', []);
   }
@@ -313,7 +285,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_CODEC_SERVER_PORT, host, () => {
+    server.listen(options.port ?? CODEC_SERVER_DEFAULTS.port, host, () => {
       server.off('error', reject);
       resolve();
     });
@@ -331,80 +303,8 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
   };
 }
 
-/** Codec server settings from the environment. */
-export interface CodecServerConfig extends CodecServerOptions {
-  port: number;
-  host: string;
-}
-
-function list(value: string | undefined): string[] | undefined {
-  const items = (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  return items.length > 0 ? items : undefined;
-}
-
-/**
- * - `CODEC_SERVER_PORT` (default 8888), `CODEC_SERVER_HOST` (default 127.0.0.1);
- * - `CODEC_SERVER_ALLOWED_ORIGINS`: comma-separated Web UI origins (default
- *   `http://127.0.0.1:8233,http://localhost:8233`, the dev server's UI);
- * - `CODEC_SERVER_TOKENS`: comma-separated bearer tokens, required;
- * - `CODEC_SERVER_MAX_BODY_BYTES` (default 1048576);
- * - `LITELLM_WORKFLOWS_ENCRYPTION_KEYS` or `LITELLM_WORKFLOWS_ENCRYPTION_KEYS_FILE`, required.
- */
-export function loadCodecServerConfig(env: Env = process.env): CodecServerConfig {
-  const portText = env.CODEC_SERVER_PORT?.trim();
-  const port = portText ? Number(portText) : DEFAULT_CODEC_SERVER_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError('CODEC_SERVER_PORT must be a port number (0-65535)', ['CODEC_SERVER_PORT']);
-  }
-  const maxText = env.CODEC_SERVER_MAX_BODY_BYTES?.trim();
-  const maxBodyBytes = maxText ? Number(maxText) : DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) {
-    throw new ConfigError('CODEC_SERVER_MAX_BODY_BYTES must be a positive integer', ['CODEC_SERVER_MAX_BODY_BYTES']);
-  }
-  const tokens = list(env.CODEC_SERVER_TOKENS);
-  if (!tokens) {
-    throw new ConfigError(
-      'CODEC_SERVER_TOKENS must be set: the codec server refuses to hand out plaintext without authentication ' +
-        '(comma-separated bearer tokens, e.g. from `openssl rand -base64 32`)',
-      ['CODEC_SERVER_TOKENS']
-    );
-  }
-  if (tokens.some((t) => t.length < MIN_TOKEN_LENGTH || /\s/.test(t))) {
-    throw new ConfigError(
-      `CODEC_SERVER_TOKENS: every token must be at least ${MIN_TOKEN_LENGTH} characters without whitespace`,
-      ['CODEC_SERVER_TOKENS']
-    );
-  }
-  const allowedOrigins = (list(env.CODEC_SERVER_ALLOWED_ORIGINS) ?? DEFAULT_ALLOWED_ORIGINS).map((o) => {
-    try {
-      return normaliseOrigin(o);
-    } catch (err) {
-      throw new ConfigError(`CODEC_SERVER_ALLOWED_ORIGINS: ${(err as Error).message}`, [
-        'CODEC_SERVER_ALLOWED_ORIGINS',
-      ]);
-    }
-  });
-  return {
-    port,
-    host: env.CODEC_SERVER_HOST?.trim() || DEFAULT_CODEC_SERVER_HOST,
-    allowedOrigins,
-    tokens,
-    maxBodyBytes,
-    keys: requireEncryptionKeys(env),
-  };
-}
-
 async function main(): Promise<void> {
-  let config: CodecServerConfig;
-  try {
-    config = loadCodecServerConfig();
-  } catch (err) {
-    process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
-    process.exit(2);
-  }
+  const config = configOrExit(loadCodecServerConfig);
   const server = await startCodecServer(config);
   process.stdout.write(
     `Codec server listening on ${server.url} (allowed origins: ${config.allowedOrigins.join(', ') || 'none'}; ` +

@@ -156,14 +156,21 @@ export function isKeyAliasTaken(e: unknown): boolean {
 }
 
 /**
- * `/key/update` (and other key routes) for a key LiteLLM does not know: 401 "invalid user key - user key does
- * not exist in db", or type `token_not_found_in_db`. A 401 for a bad master key is NOT this.
+ * A key route (`/key/update`, `/key/info`, …) for a key LiteLLM does not know: 1.80.9 answers 401 "invalid
+ * user key - user key does not exist in db" (or type `token_not_found_in_db`); 1.108.5 answers 404
+ * `not_found_error` "Key not found.". A 401 for a bad master key is NOT this.
  */
 export function isUnknownKey(e: unknown): boolean {
   const h = httpError(e);
   if (!h) return false;
   if (h.errorType === 'token_not_found_in_db') return true;
+  if (h.status === 404) return h.errorType === 'not_found_error' || /key not found|does not exist/i.test(h.detail);
   return h.status === 401 && /does not exist in db|not found in db|unable to find token/i.test(h.detail);
+}
+
+/** A `/key/info` answer for a key that is gone: 1.108.5 keeps deleted keys readable, marked `status: "deleted"`. */
+export function isDeletedKeyInfo(info: { status?: string | null }): boolean {
+  return info.status === 'deleted';
 }
 
 /** LiteLLM running without its database: reported as 400 or 500 depending on the route. Transient. */

@@ -1,13 +1,11 @@
 /**
- * Virtual keys: hashing, deterministic derivation, aliases.
+ * Virtual keys: hashing and deterministic derivation (aliases are domain rules: src/domain/aliases.ts).
  *
  * LiteLLM stores a key as `sha256(plaintext)` hex (its "token"), and every key route accepts either the
  * plaintext or that hash. We always send the hash where we can, so no plaintext key travels in a URL or a
  * body that does not need it.
  */
 import { createHash, createHmac } from 'node:crypto';
-
-export { byorKeyAlias, openHandsCloudKeyAlias } from '../domain/aliases';
 
 const KEY_HASH = /^[0-9a-f]{64}$/;
 

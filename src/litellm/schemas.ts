@@ -124,6 +124,8 @@ export const KeyInfoResponse = z.looseObject({
     metadata,
     spend: nullableNumber,
     max_budget: nullableNumber,
+    /** 1.108.5: `"deleted"` for a key deleted directly or with its team or user (still readable by hash). */
+    status: nullableString,
   }),
 });
 export type KeyInfoResponse = z.infer<typeof KeyInfoResponse>;
@@ -144,3 +146,13 @@ export const ProxyErrorBody = z.looseObject({
 
 /** FastAPI: `{"detail": <string | {"error": …} | [{loc, msg, type}]>}`. */
 export const FastApiErrorBody = z.looseObject({ detail: z.unknown() });
+
+// ---- budget rows and the proxy itself ---------------------------------------------------------------------
+
+export const BudgetRow = z.looseObject({ budget_id: z.string(), max_budget: nullableNumber });
+export type BudgetRow = z.infer<typeof BudgetRow>;
+export const BudgetListResponse = z.array(BudgetRow);
+/** `/budget/delete` answers the deleted row, or `null` when there was none. */
+export const BudgetDeleteResponse = z.unknown();
+
+export const ReadinessResponse = z.looseObject({ litellm_version: nullableString });

@@ -1,6 +1,7 @@
 import { openHandsCloudKeyAlias } from '../domain/aliases';
 import { compensation, forward, local } from './activity-options';
 import type { CreateEntriesInput, CreateEntriesResult } from './definitions';
+import { beginOperation } from './begin-operation';
 import { Saga } from './saga';
 import { createOrUpdateTeam, issueCloudKey } from './steps';
 
@@ -8,7 +9,8 @@ import { createOrUpdateTeam, issueCloudKey } from './steps';
  * A user's LiteLLM entries in an org (seed: `create_entries`): the org's team, the user, the membership
  * with the team's budget, and a fresh virtual key under the user's cloud alias.
  */
-export async function createEntries(input: CreateEntriesInput): Promise<CreateEntriesResult> {
+export async function createEntries(raw: CreateEntriesInput): Promise<CreateEntriesResult> {
+  const input = beginOperation('createEntries', raw);
   const saga = new Saga('createEntries', input.failurePolicy);
   const { orgId, userId } = input;
   const keyAlias = openHandsCloudKeyAlias(userId, orgId);

@@ -4,26 +4,20 @@
  * Workflow type names, the task queue and these shapes are what a Python app relies on too.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { z } from 'zod';
+import type {
+  addTeamCreditsInputSchema,
+  createEntriesInputSchema,
+  downgradeEntriesInputSchema,
+  failurePolicySchema,
+  legacyUserSettingsSchema,
+  migrateEntriesInputSchema,
+  setTeamBudgetInputSchema,
+} from '../inputs';
+import type { ChildOutcome, WindowCarry } from './child-window';
 
 /** What a workflow does when a step has failed for good (non-retryable, or its retry budget spent). */
-export interface FailurePolicy {
-  /**
-   * `rollback`: compensate at once and fail (for callers such as sign-in that need an answer now).
-   * `pause`: wait for an operator's `retry` or `rollback` decision.
-   * @default 'rollback'
-   */
-  onFailure?: 'rollback' | 'pause';
-  /**
-   * How long a paused operation waits for a decision, as milliseconds or an ms-formatted string.
-   * @default '7 days'
-   */
-  operatorTimeout?: string | number;
-  /**
-   * What a paused operation does when nobody decided in time.
-   * @default 'rollback'
-   */
-  defaultDecision?: 'retry' | 'rollback';
-}
+export type FailurePolicy = z.input<typeof failurePolicySchema>;
 
 export interface ResolvedFailurePolicy {
   onFailure: 'rollback' | 'pause';
@@ -91,26 +85,10 @@ export type OperationName =
   'createEntries' | 'migrateEntries' | 'downgradeEntries' | 'setTeamBudget' | 'addTeamCredits';
 
 /** Settings the OpenHands app keeps per user (legacy `user_settings`), as migration needs them. */
-export interface LegacyUserSettings {
-  /** `user_version`; the billing-margin upgrade applies below 4. */
-  userVersion: number;
-  /** `billing_margin`; null or 1 means none. */
-  billingMargin?: number | null;
-  /** The user's stored LiteLLM key (decrypted by the caller). A secret: encrypted in history. */
-  llmApiKey?: string | null;
-  /** The base URL the stored key is for; only keys of this LiteLLM are verified. */
-  llmBaseUrl?: string | null;
-}
+export type LegacyUserSettings = z.input<typeof legacyUserSettingsSchema>;
 
-export interface CreateEntriesInput {
-  orgId: string;
-  userId: string;
-  /** Used on user/new; dropped and retried without when LiteLLM already has it on another user. */
-  email?: string | null;
-  /** Create the LiteLLM user (first sign-in) or not (new org, accepted invitation). */
-  createUser: boolean;
-  failurePolicy?: FailurePolicy;
-}
+/** Input types derive from the zod schemas of src/inputs.ts (type-only imports: nothing added at run time). */
+export type CreateEntriesInput = z.input<typeof createEntriesInputSchema>;
 
 export interface CreateEntriesResult {
   status: 'created';
@@ -125,12 +103,7 @@ export interface CreateEntriesResult {
   teamBudget: number | null;
 }
 
-export interface MigrateEntriesInput {
-  orgId: string;
-  userId: string;
-  userSettings: LegacyUserSettings;
-  failurePolicy?: FailurePolicy;
-}
+export type MigrateEntriesInput = z.input<typeof migrateEntriesInputSchema>;
 
 export interface MigrateEntriesResult {
   status: 'migrated' | 'completed_partial_migration' | 'already_migrated' | 'user_not_found';
@@ -146,11 +119,7 @@ export interface MigrateEntriesResult {
   newKey?: string;
 }
 
-export interface DowngradeEntriesInput {
-  orgId: string;
-  userId: string;
-  failurePolicy?: FailurePolicy;
-}
+export type DowngradeEntriesInput = z.input<typeof downgradeEntriesInputSchema>;
 
 export interface DowngradeEntriesResult {
   status: 'downgraded' | 'team_not_found';
@@ -159,20 +128,7 @@ export interface DowngradeEntriesResult {
   movedKeys: number;
 }
 
-export interface SetTeamBudgetInput {
-  teamId: string;
-  /** New budget for the team and each member with a membership row; null = unlimited. */
-  maxBudget: number | null;
-  /** Members updated at once. @default 8 */
-  concurrency?: number;
-  /** Members read per page. @default 200 */
-  pageSize?: number;
-  /** Pages per run before continuing as new, which keeps history bounded. @default 25 */
-  pagesPerRun?: number;
-  failurePolicy?: FailurePolicy;
-  /** Carried across continue-as-new; callers leave it out. */
-  progress?: { offset: number; membersUpdated: number; teamUpdated: boolean };
-}
+export type SetTeamBudgetInput = z.input<typeof setTeamBudgetInputSchema>;
 
 export interface SetTeamBudgetResult {
   teamId: string;
@@ -180,15 +136,7 @@ export interface SetTeamBudgetResult {
   membersUpdated: number;
 }
 
-export interface AddTeamCreditsInput {
-  /** Idempotency key, e.g. the Stripe checkout session id: one purchase adds its credits once. */
-  purchaseId: string;
-  orgId: string;
-  userId: string;
-  /** Credits to add, in USD. */
-  amount: number;
-  failurePolicy?: FailurePolicy;
-}
+export type AddTeamCreditsInput = z.input<typeof addTeamCreditsInputSchema>;
 
 export interface AddTeamCreditsResult {
   purchaseId: string;
@@ -196,6 +144,18 @@ export interface AddTeamCreditsResult {
   previousMaxBudget: number;
   newMaxBudget: number;
   membersUpdated: number;
+  /** LiteLLM had this purchase recorded already (an earlier run added it): nothing was added this time. */
+  alreadyApplied: boolean;
+}
+
+/**
+ * One part of a workflow id, escaped so that no part contains the separator: `%` → `%25`, then `:` → `%3A`
+ * (nothing else changes). Distinct parts give distinct ids, and ids of parts without `:` or `%` are the same
+ * as before escaping was introduced. Other languages apply the same two replacements
+ * (schemas/workflow-ids.json lists test cases; the Python package uses them).
+ */
+export function workflowIdPart(part: string): string {
+  return part.replace(/%/g, '%25').replace(/:/g, '%3A');
 }
 
 /**
@@ -203,7 +163,54 @@ export interface AddTeamCreditsResult {
  * two operations on the same entity never run at once; budgets are one per team, credits one per purchase.
  */
 export const workflowIds = {
+  tenancy: (orgId: string, userId: string) => `litellm-tenancy:${workflowIdPart(orgId)}:${workflowIdPart(userId)}`,
+  teamBudget: (teamId: string) => `litellm-team-budget:${workflowIdPart(teamId)}`,
+  credits: (purchaseId: string) => `litellm-credits:${workflowIdPart(purchaseId)}`,
+};
+
+/**
+ * The ids of runs started before parts were escaped (joined as they were). They differ from
+ * {@link workflowIds} only for parts containing `:` or `%`; the CLI falls back to them to find such runs.
+ */
+export const legacyWorkflowIds = {
   tenancy: (orgId: string, userId: string) => `litellm-tenancy:${orgId}:${userId}`,
   teamBudget: (teamId: string) => `litellm-team-budget:${teamId}`,
   credits: (purchaseId: string) => `litellm-credits:${purchaseId}`,
 };
+
+/** One user of a fleet migration: what `migrateEntries` takes, without a failure policy of its own. */
+export interface FleetUser {
+  orgId: string;
+  userId: string;
+  userSettings: LegacyUserSettings;
+}
+
+export interface MigrateFleetInput {
+  users: FleetUser[];
+  /**
+   * LiteLLM calls the fleet may have in flight at once (the worker's activity slots, or what the LiteLLM
+   * operators allow). The window runs this ÷ {@link MIGRATION_WIDEST_LEVEL} migrations at once. @default 32
+   */
+  liteLLMConcurrency?: number;
+  /** Each migration's failure policy. @default { onFailure: 'rollback' } (a paused user would hold a slot) */
+  failurePolicy?: FailurePolicy;
+  /** Migrations started per run before continuing as new. @default 250 */
+  childrenPerRun?: number;
+  /** Carried across continue-as-new; callers leave it out. */
+  carry?: WindowCarry;
+}
+
+/** LiteLLM calls one migration has in flight at most (its widest level: read user, team, keys, check key). */
+export const MIGRATION_WIDEST_LEVEL = 4;
+
+export interface MigrateFleetResult {
+  total: number;
+  completed: number;
+  rolledBack: number;
+  failed: number;
+  cancelled: number;
+  /** One line per user: status, and the migration's outcome (never a key: a new key stays in that run). */
+  outcomes: ChildOutcome[];
+}
+
+export const fleetWorkflowId = (fleetId: string) => `litellm-fleet:${fleetId}`;

@@ -1,5 +1,6 @@
 import { compensation, forward, local, untilDone } from './activity-options';
 import type { DowngradeEntriesInput, DowngradeEntriesResult } from './definitions';
+import { beginOperation } from './begin-operation';
 import { Saga } from './saga';
 import { moveKeys } from './steps';
 
@@ -8,7 +9,8 @@ import { moveKeys } from './steps';
  * rejoins the default team, the keys leave the org team, then the user leaves the org team and the team is
  * deleted. Those last two steps cannot be undone, so they are retried until they succeed, never rolled back.
  */
-export async function downgradeEntries(input: DowngradeEntriesInput): Promise<DowngradeEntriesResult> {
+export async function downgradeEntries(raw: DowngradeEntriesInput): Promise<DowngradeEntriesResult> {
+  const input = beginOperation('downgradeEntries', raw);
   const saga = new Saga('downgradeEntries', input.failurePolicy);
   const { orgId, userId } = input;
 

@@ -5,3 +5,4 @@ export { createEntries } from './create-entries';
 export { migrateEntries } from './migrate-entries';
 export { downgradeEntries } from './downgrade-entries';
 export { setTeamBudget, addTeamCredits } from './team-budget';
+export { migrateFleet } from './migrate-fleet';

@@ -3,6 +3,7 @@ import { isUnlimitedUserBudget, UNLIMITED_USER_BUDGET } from '../domain/budgets'
 import { creditsFromUserBudget } from '../domain/migration';
 import { compensation, forward, local, verification } from './activity-options';
 import type { MigrateEntriesInput, MigrateEntriesResult } from './definitions';
+import { beginOperation } from './begin-operation';
 import { Saga } from './saga';
 import { createOrUpdateTeam, issueCloudKey, moveKeys } from './steps';
 
@@ -16,7 +17,8 @@ type StoredKeyStatus = MigrateEntriesResult['storedKey'];
  * Unlike the seed, a user whose budget already carries the "migrated" sentinel but whose membership or keys
  * were never moved (a migration that died half-way, OpenHands F1) is completed, not skipped for ever.
  */
-export async function migrateEntries(input: MigrateEntriesInput): Promise<MigrateEntriesResult> {
+export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateEntriesResult> {
+  const input = beginOperation('migrateEntries', raw);
   const saga = new Saga('migrateEntries', input.failurePolicy);
   const { orgId, userId, userSettings } = input;
 

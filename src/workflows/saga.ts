@@ -18,8 +18,11 @@ import {
   metricMeter,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
+  setCurrentDetails,
 } from '@temporalio/workflow';
 import { STATE } from '../search-attributes';
+import { currentDetails } from './operator-details';
 import {
   decideUpdate,
   resolveFailurePolicy,
@@ -86,6 +89,10 @@ export function describeFailure(err: unknown): string {
   return maskKeys(String(cause));
 }
 
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 /** Thrown inside the workflow when a step failed for good and the decision was to roll back. */
 class StepFailed extends Error {
   constructor(
@@ -107,6 +114,8 @@ export class Saga {
   private decision?: Decision;
   /** Past the point of no return: no more rollback, remaining steps are retried until they succeed. */
   private committed = false;
+  /** Set once one step's failure led to a rollback: other failed steps of the same level ask nobody. */
+  private rollbackDecided = false;
 
   constructor(
     private readonly operation: OperationName,
@@ -147,7 +156,8 @@ export class Saga {
 
   /** Runs the workflow body; on failure or cancellation rolls back what was done. */
   async run<T>(body: () => Promise<T>): Promise<T> {
-    this.setPhase('running');
+    // Clients start runs with LiteLLMState=Running already: one history event less per run.
+    if (workflowInfo().typedSearchAttributes.get(STATE) !== SEARCH_ATTRIBUTE_STATE.running) this.setPhase('running');
     try {
       const result = await body();
       this.setPhase('completed');
@@ -181,6 +191,39 @@ export class Saga {
   }
 
   /**
+   * One level of independent steps run together: each branch is a function calling `saga.step` (or a short
+   * sequence of them), so each step keeps its own undo (registered before it runs) and its own state row.
+   * The failure policy applies per failed step; operator decisions are asked one at a time. When a step fails
+   * for good, the other branches are cancelled (an activity in flight ends before its cancellation is seen:
+   * WAIT_CANCELLATION_COMPLETED) and the level waits for all of them to settle before the failure goes on
+   * to the rollback, so no forward write of this level can land after the rollback began. The rollback then
+   * undoes, newest level first, every step that started, including the cancelled ones (undos are idempotent).
+   * Resolves to the branches' values, in order.
+   */
+  async all<const B extends ReadonlyArray<() => Promise<unknown>>>(
+    branches: B
+  ): Promise<{ -readonly [K in keyof B]: Awaited<ReturnType<B[K]>> }> {
+    const scopes = branches.map(() => new CancellationScope());
+    let firstFailure: unknown;
+    const settled = await Promise.allSettled(
+      branches.map((branch, i) =>
+        (scopes[i] as CancellationScope).run(branch).catch((err: unknown) => {
+          if (firstFailure === undefined && !isCancellation(err)) {
+            firstFailure = err;
+            scopes.forEach((scope, j) => j !== i && scope.cancel());
+          }
+          throw err;
+        })
+      )
+    );
+    const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (firstFailure !== undefined || rejected) throw asError(firstFailure ?? rejected?.reason);
+    return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as {
+      -readonly [K in keyof B]: Awaited<ReturnType<B[K]>>;
+    };
+  }
+
+  /**
    * From here on nothing is rolled back: the remaining steps (the irreversible end of a downgrade) run
    * shielded from cancellation and are retried until they succeed, by their retry policy and then by an
    * operator's `retry`.
@@ -205,6 +248,7 @@ export class Saga {
         if (isCancellation(err)) throw err;
         const decision = await this.decideAfterFailure(step);
         if (decision === 'retry') continue;
+        this.rollbackDecided = true;
         throw new StepFailed(step.name, step.lastError);
       }
     }
@@ -212,7 +256,7 @@ export class Saga {
 
   private decideAfterFailure(step: StepState): Promise<Decision> {
     if (this.committed) return this.awaitDecision(step, 'forward', ['retry'], 'retry');
-    if (this.policy.onFailure === 'rollback') return Promise.resolve('rollback');
+    if (this.policy.onFailure === 'rollback' || this.rollbackDecided) return Promise.resolve('rollback');
     return this.awaitDecision(step, 'forward', ['retry', 'rollback'], this.policy.defaultDecision);
   }
 
@@ -262,6 +306,10 @@ export class Saga {
     allowed: Decision[],
     defaultDecision: Decision
   ): Promise<Decision> {
+    // Steps of one level may fail together: one decision is awaited at a time, and a rollback decided
+    // meanwhile answers the others.
+    await condition(() => this.awaiting === undefined);
+    if (during === 'forward' && this.rollbackDecided && !this.committed) return 'rollback';
     const resumePhase = this.phase;
     this.decision = undefined;
     this.awaiting = {
@@ -293,6 +341,7 @@ export class Saga {
 
   private setPhase(phase: OperationPhase): void {
     this.phase = phase;
+    setCurrentDetails(currentDetails(workflowInfo().workflowId, this.state()));
     upsertSearchAttributes([{ key: STATE, value: SEARCH_ATTRIBUTE_STATE[phase] }]);
   }
 }

@@ -8,30 +8,26 @@ import {
   type SetTeamBudgetInput,
   type SetTeamBudgetResult,
 } from './definitions';
+import { beginOperation } from './begin-operation';
 import { Saga } from './saga';
 
-/** Defaults of {@link SetTeamBudgetInput}. */
-export const TEAM_BUDGET_DEFAULTS = { concurrency: 8, pageSize: 200, pagesPerRun: 25 };
+/** Defaults of {@link SetTeamBudgetInput}: 16 calls at once is the worker's default LiteLLM connection pool. */
+export const TEAM_BUDGET_DEFAULTS = { concurrency: 16, pageSize: 200, pagesPerRun: 25 };
 
-/** Runs `fn` over `items` with at most `limit` at once (deterministic: completion order comes from history). */
-async function forEachBounded<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  });
-  await Promise.all(lanes);
-}
+type TeamSnapshot = NonNullable<Awaited<ReturnType<typeof forward.getTeam>>>;
+type MembersPage = Awaited<ReturnType<typeof forward.listTeamMemberships>>;
 
 /**
  * Sets a team's budget, then the budget of every member with a membership row (seed:
- * `update_team_and_users_budget`), a page of members at a time with bounded concurrency instead of one by one.
- * A team larger than `pagesPerRun` pages continues as new with its progress carried, so history stays bounded
- * at any team size; the pages done in earlier runs are then final, and a rollback undoes the current run's.
+ * `update_team_and_users_budget`). Each page of members is one activity with bounded HTTP concurrency
+ * (src/activities/member-budget-pages.ts) whose undo restores that page's old budgets the same way; the
+ * next page is read while the current one is written, and the team's own budget is set together with the
+ * first page. A team larger than `pagesPerRun` pages continues as new with its progress carried, so history
+ * stays bounded at any team size; the pages done in earlier runs are then final, and a rollback undoes the
+ * current run's.
  */
-export async function setTeamBudget(input: SetTeamBudgetInput): Promise<SetTeamBudgetResult> {
+export async function setTeamBudget(raw: SetTeamBudgetInput): Promise<SetTeamBudgetResult> {
+  const input = beginOperation('setTeamBudget', raw);
   const saga = new Saga('setTeamBudget', input.failurePolicy);
   const { teamId, maxBudget } = input;
   const concurrency = input.concurrency ?? TEAM_BUDGET_DEFAULTS.concurrency;
@@ -39,38 +35,63 @@ export async function setTeamBudget(input: SetTeamBudgetInput): Promise<SetTeamB
   const pagesPerRun = input.pagesPerRun ?? TEAM_BUDGET_DEFAULTS.pagesPerRun;
   let { offset, membersUpdated, teamUpdated } = input.progress ?? { offset: 0, membersUpdated: 0, teamUpdated: false };
 
-  return saga.run(async () => {
-    if (!teamUpdated) {
-      const team = await saga.step('read team', () => forward.getTeam({ teamId }));
-      if (!team) throw new Error(`LiteLLM has no team ${teamId}`);
-      await saga.step('set team budget', () => forward.updateTeam({ teamId, maxBudget }), {
-        undo: () => compensation.updateTeam({ teamId, maxBudget: team.maxBudget }),
-      });
-      teamUpdated = true;
-    }
+  const readPage = (from: number) =>
+    saga.step(`read members from ${from}`, () =>
+      forward.listTeamMemberships({ teamId, offset: from, limit: pageSize })
+    );
+  const writePage = (page: MembersPage, from: number) =>
+    saga.step(
+      `set budget of members ${from + 1}-${from + page.memberships.length}`,
+      () =>
+        forward.setMemberBudgets({
+          teamId,
+          budgets: page.memberships.map((m) => ({ userId: m.userId, maxBudgetInTeam: maxBudget })),
+          concurrency,
+        }),
+      {
+        undo: () =>
+          compensation.setMemberBudgets({
+            teamId,
+            budgets: page.memberships.map((m) => ({ userId: m.userId, maxBudgetInTeam: m.maxBudgetInTeam })),
+            concurrency,
+          }),
+      }
+    );
+  const setTeam = async (team: TeamSnapshot) => {
+    await saga.step('set team budget', () => forward.updateTeam({ teamId, maxBudget }), {
+      undo: () => compensation.updateTeam({ teamId, maxBudget: team.maxBudget }),
+    });
+  };
 
-    for (let page = 0; page < pagesPerRun; page++) {
-      const batch = await saga.step(`read members from ${offset}`, () =>
-        forward.listTeamMemberships({ teamId, offset, limit: pageSize })
-      );
-      if (batch.memberships.length === 0) return { teamId, maxBudget, membersUpdated };
-      await saga.step(
-        `set budget of members ${offset + 1}-${offset + batch.memberships.length}`,
-        () =>
-          forEachBounded(batch.memberships, concurrency, (m) =>
-            forward.updateUserInTeam({ userId: m.userId, teamId, maxBudgetInTeam: maxBudget })
-          ),
-        {
-          undo: () =>
-            forEachBounded(batch.memberships, concurrency, (m) =>
-              compensation.updateUserInTeam({ userId: m.userId, teamId, maxBudgetInTeam: m.maxBudgetInTeam })
-            ),
-        }
-      );
-      offset += batch.memberships.length;
-      membersUpdated += batch.memberships.length;
-      if (offset >= batch.total) return { teamId, maxBudget, membersUpdated };
-      if (workflowInfo().continueAsNewSuggested) break;
+  return saga.run(async () => {
+    let page: MembersPage;
+    let team: TeamSnapshot | null = null;
+    if (teamUpdated) page = await readPage(offset);
+    else
+      [team, page] = await saga.all([
+        () => saga.step('read team', () => forward.getTeam({ teamId })),
+        () => readPage(offset),
+      ]);
+
+    if (!teamUpdated && !team) throw new Error(`LiteLLM has no team ${teamId}`);
+
+    for (let pages = 0; ; pages++) {
+      const last = page.memberships.length === 0 || offset + page.memberships.length >= page.total;
+      const stop = last || pages + 1 >= pagesPerRun || workflowInfo().continueAsNewSuggested;
+      const from = offset;
+      const current = page;
+      // One level: this page's writes (with the team's own budget the first time) and the next page's read.
+      const [, , next] = await saga.all([
+        () => (teamUpdated || !team ? Promise.resolve() : setTeam(team)),
+        () => (current.memberships.length > 0 ? writePage(current, from) : Promise.resolve()),
+        () => (stop ? Promise.resolve(undefined) : readPage(from + current.memberships.length)),
+      ]);
+      teamUpdated = true;
+      offset += current.memberships.length;
+      membersUpdated += current.memberships.length;
+      if (last) return { teamId, maxBudget, membersUpdated };
+      if (stop || !next) break;
+      page = next;
     }
     return continueAsNew<typeof setTeamBudget>({ ...input, progress: { offset, membersUpdated, teamUpdated } });
   });
@@ -78,30 +99,47 @@ export async function setTeamBudget(input: SetTeamBudgetInput): Promise<SetTeamB
 
 /**
  * Adds purchased credits to an org's team (the app's Stripe success callback): reads the budget that counts
- * for the buyer, adds the amount, and sets the team and member budgets. The workflow id is the purchase id,
- * so a retried callback finds this run and adds nothing twice; the read is recorded in history, so a replay
- * or a worker crash never reads a budget that already includes the purchase.
+ * for the buyer, then raises the team's budget by the amount and records the purchase id in LiteLLM in the
+ * same write, then sets the members' budgets. Exactly once whoever starts it: a run that finds its purchase
+ * recorded in LiteLLM (a duplicate callback under any id reuse policy, a restart of a terminated run) adds
+ * nothing and reports `alreadyApplied`; a retry after a lost answer recognises its own write.
  */
-export async function addTeamCredits(input: AddTeamCreditsInput): Promise<AddTeamCreditsResult> {
+export async function addTeamCredits(raw: AddTeamCreditsInput): Promise<AddTeamCreditsResult> {
+  const input = beginOperation('addTeamCredits', raw);
   const saga = new Saga('addTeamCredits', input.failurePolicy);
   const { orgId, userId, amount, purchaseId } = input;
+  const { runId } = workflowInfo();
 
   return saga.run(async () => {
     const membership = await saga.step('read budget', () => forward.getUserTeamInfo({ userId, teamId: orgId }));
     const { maxBudget } = budgetFromTeamInfo(membership, userId, orgId);
-    const newMaxBudget = maxBudget + amount;
+    const credited = await saga.step(
+      'credit team once',
+      () =>
+        forward.creditTeamOnce({
+          teamId: orgId,
+          purchaseId,
+          runId,
+          previousMaxBudget: maxBudget,
+          newMaxBudget: maxBudget + amount,
+        }),
+      { undo: () => compensation.uncreditTeam({ teamId: orgId, purchaseId, runId }) }
+    );
+    // Members follow the team's budget as it is now, also when an earlier run added this purchase (it may
+    // have been terminated before its members were set): that adds nothing.
     const result = await saga.step('set team budget', () =>
       executeChild(setTeamBudget, {
         workflowId: workflowIds.teamBudget(orgId),
-        args: [{ teamId: orgId, maxBudget: newMaxBudget, failurePolicy: input.failurePolicy }],
+        args: [{ teamId: orgId, maxBudget: credited.teamMaxBudget, failurePolicy: input.failurePolicy }],
       })
     );
     return {
       purchaseId,
       teamId: orgId,
-      previousMaxBudget: maxBudget,
-      newMaxBudget,
+      previousMaxBudget: credited.record.previousMaxBudget,
+      newMaxBudget: credited.record.newMaxBudget,
       membersUpdated: result.membersUpdated,
+      alreadyApplied: !credited.appliedByThisRun,
     };
   });
 }

@@ -1,13 +1,8 @@
 import { request } from 'node:http';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { AesGcmCodec } from '../../src/codec/crypto-codec';
-import {
-  loadCodecServerConfig,
-  payloadToJson,
-  startCodecServer,
-  type CodecServer,
-  type JsonPayload,
-} from '../../src/codec/server';
+import { payloadToJson, startCodecServer, type CodecServer, type JsonPayload } from '../../src/codec/server';
+import { loadCodecServerConfig } from '../../src/config';
 import { makeKey } from './helpers';
 
 const TOKEN = 'codec-test-token-0123456789abcdef';

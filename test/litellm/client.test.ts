@@ -1,5 +1,6 @@
 import { errors as undiciErrors } from 'undici';
-import { LiteLLMClient, parseErrorBody, parseRetryAfter } from '../../src/litellm/client';
+import { LiteLLMClient } from '../../src/litellm/client';
+import { parseErrorBody, parseRetryAfter } from '../../src/litellm/error-body';
 import {
   isAlreadyInTeam,
   isDuplicateEmail,
@@ -169,7 +170,7 @@ describe('LiteLLMClient', () => {
       expect(mock.requests[1]!.body).toEqual({ team_id: 't', max_budget: null });
     });
 
-    it('member_add and member_update omit a null budget', async () => {
+    it('member_add omits a null budget; member_update sends an explicit null (1.108.5 ignores an omitted one)', async () => {
       mock.on('POST', '/team/member_add', ok(), 2);
       mock.on('POST', '/team/member_update', ok(), 1);
       await client.teamMemberAdd({ teamId: 't', userId: 'u', role: 'user', maxBudgetInTeam: null });
@@ -177,13 +178,15 @@ describe('LiteLLMClient', () => {
       await client.teamMemberUpdate({ teamId: 't', userId: 'u', maxBudgetInTeam: null });
       expect(mock.requests[0]!.body).toEqual({ team_id: 't', member: { user_id: 'u', role: 'user' } });
       expect(mock.requests[1]!.body).toMatchObject({ max_budget_in_team: 3 });
-      expect(mock.requests[2]!.body).toEqual({ team_id: 't', user_id: 'u' });
+      expect(mock.requests[2]!.body).toEqual({ team_id: 't', user_id: 'u', max_budget_in_team: null });
     });
 
-    it('user/update sends the sentinel for unlimited', async () => {
-      mock.on('POST', '/user/update', ok({ user_id: 'u' }));
+    it('user/update sends an explicit null for unlimited, and nothing for an unchanged budget', async () => {
+      mock.on('POST', '/user/update', ok({ user_id: 'u' }), 2);
       await client.userUpdate({ userId: 'u', maxBudget: null, spend: 0 });
-      expect(mock.requests[0]!.body).toEqual({ user_id: 'u', max_budget: 1_000_000_000, spend: 0 });
+      await client.userUpdate({ userId: 'u', spend: 1 });
+      expect(mock.requests[0]!.body).toEqual({ user_id: 'u', max_budget: null, spend: 0 });
+      expect(mock.requests[1]!.body).toEqual({ user_id: 'u', spend: 1 });
     });
 
     it('user/new never auto-creates a key nor mails an invitation', async () => {

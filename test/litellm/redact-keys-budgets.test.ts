@@ -1,11 +1,7 @@
 import { budgetFromTeamInfo, isUnlimitedUserBudget, remainingCredits } from '../../src/domain/budgets';
 import { byorKeyAlias, openHandsCloudKeyAlias } from '../../src/domain/aliases';
-import {
-  clearWithNull,
-  omitWhenUnlimited,
-  UNLIMITED_USER_BUDGET,
-  userBudgetForUpdate,
-} from '../../src/litellm/budgets';
+import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
+import { clearWithNull, omitWhenUnlimited } from '../../src/litellm/input';
 import { deriveKey, hashKey, isKeyHash, toKeyHash } from '../../src/litellm/keys';
 import { maskKey, redact, redactText, registerSecret } from '../../src/redact';
 
@@ -90,8 +86,6 @@ describe('budgets', () => {
     expect(omitWhenUnlimited('max_budget', 0)).toEqual({ max_budget: 0 });
     expect(clearWithNull('max_budget', undefined)).toEqual({});
     expect(clearWithNull('max_budget', null)).toEqual({ max_budget: null });
-    expect(userBudgetForUpdate(null)).toEqual({ max_budget: UNLIMITED_USER_BUDGET });
-    expect(userBudgetForUpdate(undefined)).toEqual({});
     expect(UNLIMITED_USER_BUDGET).toBe(1_000_000_000);
   });
 

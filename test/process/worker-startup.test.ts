@@ -1,0 +1,37 @@
+/**
+ * The worker process refuses a bad start-up once, before it connects to anything: exit 2 and a message that
+ * names the variable (or the build command), never the value. No Temporal server is needed: nothing gets
+ * that far.
+ */
+import { runScript, workerEnv } from '../helpers/processes';
+
+/** A valid worker environment pointing at nothing that listens (the process must stop before dialling). */
+const valid = workerEnv('127.0.0.1:1', 'worker-startup', 'http://127.0.0.1:1');
+
+async function start(overrides: NodeJS.ProcessEnv) {
+  const run = await runScript('worker.ts', [], { ...valid, ...overrides });
+  return { code: run.code, output: run.stdout + run.stderr };
+}
+
+describe('worker start-up', () => {
+  it.each([
+    ['ENABLE_BILLING', 'yes'],
+    ['LITELLM_API_URL', 'ftp://llm.example.com'],
+    ['LITELLM_AUTH_HEADER', 'bad header:'],
+    ['METRICS_BIND_ADDRESS', 'metrics:nine'],
+    ['LITELLM_DEFAULT_TEAM_ID', 'team\u0007one'],
+    ['LOG_LEVEL', 'chatty'],
+  ])('exits 2 naming %s when it is invalid', async (name, value) => {
+    const { code, output } = await start({ [name]: value });
+    expect(code).toBe(2);
+    expect(output).toContain(`${name}: `);
+    expect(output).not.toContain(value);
+  });
+
+  it('in production, exits 2 naming `npm run build` when the workflow bundle is missing (no bundling fallback)', async () => {
+    // Run from the sources, the bundle path is <checkout>/workflow-bundle.js, which the build never writes.
+    const { code, output } = await start({ NODE_ENV: 'production' });
+    expect(code).toBe(2);
+    expect(output).toMatch(/workflow bundle .*workflow-bundle\.js is missing: run `npm run build`/);
+  });
+});
