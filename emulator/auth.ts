@@ -104,6 +104,9 @@ export function authenticate(
   const token = sha256(apiKey);
   const key = store.keys.get(token);
   if (!key) {
+    if (store.isV108) {
+      throw new ProxyException(401, 'Authentication Error, Invalid API key provided.', 'token_not_found_in_db', 'key');
+    }
     throw new ProxyException(
       401,
       `Authentication Error, Invalid proxy server token passed. Received API Key = ${abbreviateKey(apiKey)}, Key Hash (Token) =${token}. Unable to find token in cache or \`LiteLLM_VerificationTokenTable\``,

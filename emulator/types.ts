@@ -1,5 +1,9 @@
 // Public contract of the emulator (other packages code against these names).
 
+/** The LiteLLM versions the emulator answers as (the two real versions CI verifies against). */
+export const LITELLM_VERSIONS = ['1.80.9', '1.108.5'] as const;
+export type LiteLLMVersion = (typeof LITELLM_VERSIONS)[number];
+
 export interface EmulatorOptions {
   /** 0 / undefined = random free port. */
   port?: number;
@@ -10,11 +14,14 @@ export interface EmulatorOptions {
   customAuthHeader?: string;
   /** Proxy model list for /v1/models and the key team-change check; default ['gpt-4o-mini', 'claude-sonnet-4']. */
   models?: string[];
+  /** The LiteLLM version whose answers the emulator gives; default '1.80.9' in process (`npm run emulator`: 1.108.5). */
+  litellmVersion?: LiteLLMVersion;
 }
 
 export interface Emulator {
   /** 'http://127.0.0.1:PORT' (no trailing slash). */
   readonly url: string;
+  readonly litellmVersion: LiteLLMVersion;
   readonly port: number;
   /** Closes the server and destroys open sockets (hung requests too). */
   stop(): Promise<void>;
@@ -80,6 +87,14 @@ export interface StateSnapshot {
   users: UserSnapshot[];
   memberships: MembershipSnapshot[];
   keys: KeySnapshot[];
+  /** Budget rows (`/budget/list`) by their limits, sorted; ids are generated per call, so left out. */
+  budgets: BudgetSnapshot[];
+}
+
+export interface BudgetSnapshot {
+  max_budget: number | null;
+  tpm_limit: number | null;
+  rpm_limit: number | null;
 }
 
 export interface JournalEntry {

@@ -5,13 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import {
-  ActivityFailure,
-  ChildWorkflowFailure,
-  WorkflowFailedError,
-  WorkflowNotFoundError,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import {
   clipWords,
   flagOfField,
@@ -25,8 +19,10 @@ import { DecisionRefusedError, InvalidInputError, LiteLLMWorkflowsClient, Operat
 import { requireEncryptionKeys } from './codec/keys';
 import { ConfigError, loadTemporalConfig, type Env } from './config';
 import { FLEET_COMMANDS, fleetCommand, FleetUsageError } from './cli-fleet';
+import { renderDoctorTable } from './doctor/report-table';
 import { withDevSession } from './dev-session';
 import { runHealthCheck } from './health';
+import { EXIT, print, waitFor } from './cli-outcome';
 import { redact } from './redact';
 import { inputSchemas, parseInput } from './inputs';
 import {
@@ -37,12 +33,11 @@ import {
   type DowngradeEntriesInput,
   type FailurePolicy,
   type MigrateEntriesInput,
-  type OperationName,
   type OperationState,
   type SetTeamBudgetInput,
 } from './workflows/definitions';
 
-export const EXIT = { ok: 0, failed: 1, badInput: 2, inProgress: 3, awaitingOperator: 4 } as const;
+export { EXIT };
 
 /** Every flag of every command; `field` is the input field it fills, so schema errors name the flag. */
 const FLAGS = {
@@ -64,6 +59,9 @@ const FLAGS = {
   wait: { type: 'boolean' },
   file: { type: 'string' },
   'fleet-id': { type: 'string' },
+  'page-size': { type: 'string' },
+  'max-findings': { type: 'string' },
+  progress: { type: 'boolean' },
 } satisfies Record<string, FlagSpec>;
 
 type Flag = keyof typeof FLAGS;
@@ -85,10 +83,6 @@ interface Command {
 
 const START_FLAGS = ['on-failure', 'wait'] as const satisfies readonly Flag[];
 const SELECTOR_FLAGS = ['workflow-id', 'org', 'user', 'team', 'purchase'] as const satisfies readonly Flag[];
-
-function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
 
 const text = (values: Values, flag: Flag) => values[flag] as string | undefined;
 
@@ -123,7 +117,9 @@ function workflowIdOf(values: Values, ids: typeof workflowIds = workflowIds): st
 }
 
 /** A command that starts a workflow: prints its id, or with --wait its outcome. */
-function start<N extends OperationName>(
+type Startable = 'createEntries' | 'migrateEntries' | 'downgradeEntries' | 'setTeamBudget' | 'addTeamCredits';
+
+function start<N extends Startable>(
   operation: N,
   usage: string,
   flags: readonly Flag[],
@@ -147,7 +143,7 @@ function start<N extends OperationName>(
   };
 }
 
-const LAUNCH: { [N in OperationName]: (client: LiteLLMWorkflowsClient, input: never) => Promise<WorkflowHandle> } = {
+const LAUNCH: { [N in Startable]: (client: LiteLLMWorkflowsClient, input: never) => Promise<WorkflowHandle> } = {
   createEntries: (c, input: CreateEntriesInput) => c.startCreateEntries(input),
   migrateEntries: (c, input: MigrateEntriesInput) => c.startMigrateEntries(input),
   downgradeEntries: (c, input: DowngradeEntriesInput) => c.startDowngradeEntries(input),
@@ -184,6 +180,34 @@ function fleet(name: string): Command {
     },
   };
 }
+
+/** `doctor`: start it (one at a time), show its progress, or wait for its report. */
+const doctor: Command = {
+  usage:
+    '[--page-size N] [--max-findings N] [--progress] [--wait]   read all of LiteLLM, report residue (writes nothing; with --wait: the report as JSON, a table on stderr)',
+  flags: ['page-size', 'max-findings', 'progress', 'workflow-id', 'wait'],
+  async run({ values, client }) {
+    const workflows = await client();
+    if (values.progress) {
+      print(await workflows.doctorProgress(text(values, 'workflow-id')));
+      return EXIT.ok;
+    }
+    const pageSize = numberFlag(values, 'page-size');
+    const maxFindings = numberFlag(values, 'max-findings');
+    const handle = await workflows.startDoctor({
+      ...(pageSize !== undefined ? { pageSize } : {}),
+      ...(maxFindings !== undefined ? { maxFindings } : {}),
+    });
+    if (!values.wait) {
+      print({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, status: 'started' });
+      return EXIT.ok;
+    }
+    const report = await handle.result();
+    print({ workflowId: handle.workflowId, status: 'completed', report });
+    process.stderr.write(`${renderDoctorTable(report)}\n`);
+    return EXIT.ok;
+  },
+};
 
 const TENANCY = ['org', 'user'] as const satisfies readonly Flag[];
 
@@ -251,6 +275,7 @@ export const COMMANDS: Record<string, Command> = {
   status: steer('the steps, the last error, the decision awaited', (w, id) => w.getState(id)),
   resume: steer('run the failed step again', (w, id) => w.resume(id)),
   rollback: steer('undo what the operation did', (w, id) => w.rollback(id)),
+  doctor,
   ...Object.fromEntries(FLEET_COMMANDS.map((name) => [name, fleet(name)])),
   health: {
     usage: "  can the worker reach Temporal and LiteLLM? (reads the worker's configuration; exit 0 or 1)",
@@ -279,49 +304,6 @@ function usage(command?: string): string {
     'Exit codes: 0 completed, 1 failed or rolled back, 2 bad input or refused decision,',
     '            3 another operation on the entity is running, 4 awaiting an operator decision.',
   ].join('\n');
-}
-
-/** The innermost failure of a chain (child workflow → activity → application failure): the real cause. */
-function rootCause(err: Error): Error {
-  let cause: Error = err;
-  while ((cause instanceof ChildWorkflowFailure || cause instanceof ActivityFailure) && cause.cause)
-    cause = cause.cause;
-  return cause;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * Waits for the outcome: completed (exit 0), failed or rolled back (1, with the root cause), or paused for
- * an operator (4, with the step, its error and the commands that decide), whichever comes first.
- */
-async function waitFor(workflows: LiteLLMWorkflowsClient, handle: WorkflowHandle): Promise<number> {
-  const { workflowId } = handle;
-  const outcome = handle.result().then(
-    (result: unknown) => ({ result }),
-    (error: unknown) => ({ error })
-  );
-  for (;;) {
-    const settled = await Promise.race([outcome, sleep(1000).then(() => undefined)]);
-    if (settled && 'result' in settled) {
-      print({ workflowId, status: 'completed', result: settled.result });
-      return EXIT.ok;
-    }
-    if (settled) {
-      if (!(settled.error instanceof WorkflowFailedError)) throw settled.error;
-      const cause = rootCause(settled.error.cause ?? settled.error);
-      const failureType = 'type' in cause && typeof cause.type === 'string' ? cause.type : cause.name;
-      print({ workflowId, status: 'failed', error: redact(cause.message), failureType });
-      return EXIT.failed;
-    }
-    const state = await workflows.getState(workflowId).catch(() => undefined);
-    if (state?.phase === 'awaiting_operator' && state.awaiting) {
-      const decide = (decision: string) => `litellm-workflows ${decision} --workflow-id ${workflowId}`;
-      const commands = state.awaiting.allowed.map((d) => decide(d === 'retry' ? 'resume' : d));
-      print({ workflowId, status: 'awaiting_operator', awaiting: state.awaiting, decideWith: commands });
-      return EXIT.awaitingOperator;
-    }
-  }
 }
 
 /** Schema errors with each field named by the flag that fills it. */

@@ -19,7 +19,7 @@ import {
 import { createDataConverter } from './codec/data-converter';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { temporalConnectionOptions, type TemporalConfig } from './config';
-import { InvalidInputError, inputSchemas, migrateFleetInputSchema, parseInput } from './inputs';
+import { doctorInputSchema, InvalidInputError, inputSchemas, migrateFleetInputSchema, parseInput } from './inputs';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from './search-attributes';
 import {
   decideUpdate,
@@ -45,6 +45,7 @@ import {
 } from './workflows/child-window';
 import type * as workflows from './workflows';
 import { staticDetails, staticSummary } from './workflows/operator-details';
+import { DOCTOR_WORKFLOW_ID, doctorProgressQuery, type DoctorInput, type DoctorProgress } from './doctor/contract';
 
 export { InvalidInputError };
 
@@ -218,6 +219,38 @@ export class LiteLLMWorkflowsClient {
         err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
       throw new DecisionRefusedError(fleetWorkflowId(fleetId), reason);
     }
+  }
+
+  /**
+   * Starts the fleet doctor: it reads all of LiteLLM and reports residue, writing nothing. One runs at a
+   * time: a second start raises `OperationInProgressError` with the running id.
+   */
+  async startDoctor(
+    input: DoctorInput = {},
+    workflowId = DOCTOR_WORKFLOW_ID
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<Workflows['doctor']>> {
+    parseInput('doctor', doctorInputSchema, input);
+    try {
+      return await this.client.workflow.start<Workflows['doctor']>('doctor', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new OperationInProgressError(workflowId, 'doctor');
+      throw err;
+    }
+  }
+
+  async executeDoctor(input: DoctorInput = {}, workflowId = DOCTOR_WORKFLOW_ID) {
+    return (await this.startDoctor(input, workflowId)).result();
+  }
+
+  /** Where a running doctor is: pages read, counts so far, findings kept. */
+  doctorProgress(workflowId = DOCTOR_WORKFLOW_ID): Promise<DoctorProgress> {
+    return this.client.workflow.getHandle(workflowId).query(doctorProgressQuery);
   }
 
   /** The operation's progress: each step, the last error, the decision awaited. */

@@ -327,6 +327,7 @@ function validateKeyTeamChange(key: KeyRow, team: TeamRow): void {
 function update({ store, body, models }: RouteContext): Json {
   const { value: d, sent } = UpdateKeyRequest.parseBody(body);
   const row = store.keys.get(hashIfNeeded(d.key));
+  if (!row && store.isV108) throw new ProxyException(404, 'Key not found.', 'not_found_error', 'key');
   if (!row) {
     throw new HttpException(
       401,
@@ -397,6 +398,11 @@ function remove({ store, body }: RouteContext): Json {
 function info({ store, caller, query }: RouteContext): Json {
   const key = query.getAll('key').pop() || caller.apiKey; // `key or user_api_key_dict.api_key`
   const row = store.keys.get(hashIfNeeded(key));
+  const deleted = store.isV108 ? store.deletedKeys.get(hashIfNeeded(key)) : undefined;
+  if (!row && deleted && caller.isAdmin) {
+    const { token: _token, deleted_at, ...details } = keyJson(store, deleted);
+    return { key, info: { ...details, status: 'deleted', deleted_at, deleted_by: caller.userId } };
+  }
   if (!row) throw new ProxyException(404, 'Key not found in database', 'not_found_error', 'key');
   const allowed =
     caller.isAdmin || caller.role === 'proxy_admin_viewer' || caller.apiKey === key || row.user_id === caller.userId;

@@ -4,6 +4,7 @@
  * `ReturnType<typeof createActivities>`. Every activity is idempotent under retry (docs/activities.md) and
  * converts LiteLLM errors to Temporal failures in one place (failures.ts).
  */
+import { doctorActivities } from './doctor';
 import { creditActivities } from './credits';
 import { keyActivities } from './keys';
 import { memberBudgetPageActivities } from './member-budget-pages';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...teamActivities(deps),
     ...userActivities(deps),
     ...keyActivities(deps),
+    ...doctorActivities(deps),
     ...creditActivities(deps),
     ...memberBudgetPageActivities(deps),
   };

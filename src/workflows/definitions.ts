@@ -82,7 +82,7 @@ export const stateQuery = defineQuery<OperationState>('state');
 export const decideUpdate = defineUpdate<OperationState, [Decision]>('decide');
 
 export type OperationName =
-  'createEntries' | 'migrateEntries' | 'downgradeEntries' | 'setTeamBudget' | 'addTeamCredits';
+  'createEntries' | 'migrateEntries' | 'downgradeEntries' | 'setTeamBudget' | 'addTeamCredits' | 'repairFindings';
 
 /** Settings the OpenHands app keeps per user (legacy `user_settings`), as migration needs them. */
 export type LegacyUserSettings = z.input<typeof legacyUserSettingsSchema>;
@@ -106,7 +106,7 @@ export interface CreateEntriesResult {
 export type MigrateEntriesInput = z.input<typeof migrateEntriesInputSchema>;
 
 export interface MigrateEntriesResult {
-  status: 'migrated' | 'completed_partial_migration' | 'already_migrated' | 'user_not_found';
+  status: 'migrated' | 'completed_partial_migration' | 'already_migrated';
   teamId: string;
   /** Credits moved into the org team (after the billing-margin upgrade). */
   credits?: number;

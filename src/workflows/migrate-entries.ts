@@ -14,8 +14,9 @@ type StoredKeyStatus = MigrateEntriesResult['storedKey'];
  * the team's budget, the user's own budget becomes unlimited, the user joins the team, the user's keys move
  * into it, and the stored key is checked (and replaced if LiteLLM does not know it).
  *
- * Unlike the seed, a user whose budget already carries the "migrated" sentinel but whose membership or keys
- * were never moved (a migration that died half-way, OpenHands F1) is completed, not skipped for ever.
+ * Unlike the seed, a user whose budget already carries the "migrated" sentinel but whose org team, membership
+ * or keys were never made or moved (a migration that died half-way, OpenHands F1) is completed, not skipped
+ * for ever. A user LiteLLM does not know fails the run (`UserNotFound`), as the seed raises.
  */
 export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateEntriesResult> {
   const input = beginOperation('migrateEntries', raw);
@@ -26,7 +27,8 @@ export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateE
     const settings = await local.getProvisioningSettings();
     const user = await saga.step('read user', () => forward.getUser({ userId }));
     const nothingMoved = { teamId: orgId, movedKeys: 0, unknownKeys: 0, storedKey: 'not_checked' as const };
-    if (!user) return { status: 'user_not_found', ...nothingMoved };
+    // The seed raises here (sign-in fails); answering "done" would let a caller mark the user migrated.
+    if (!user) throw ApplicationFailure.nonRetryable(`LiteLLM has no user ${userId}`, 'UserNotFound', { userId });
 
     const team = await saga.step('read team', () => forward.getTeam({ teamId: orgId }));
     const keys = await saga.step('read keys', () => forward.listUserKeys({ userId }));
@@ -37,10 +39,19 @@ export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateE
     let credits: number | undefined;
     let memberBudget: number | null;
     if (isUnlimitedUserBudget(user.maxBudget)) {
-      // The seed's "already migrated" test. Without an org team there is nothing we could finish.
-      if (!team || (isMember && keysToMove.length === 0)) return { status: 'already_migrated', ...nothingMoved };
+      // The seed's "already migrated" test; what is left of a migration that died half-way is finished.
+      if (team && isMember && keysToMove.length === 0) return { status: 'already_migrated', ...nothingMoved };
+      // A budget never set (null) with no org team is a user the seed never migrated: left alone, as there.
+      if (!team && user.maxBudget === null) return { status: 'already_migrated', ...nothingMoved };
       status = 'completed_partial_migration';
-      memberBudget = team.maxBudget;
+      if (team) {
+        memberBudget = team.maxBudget;
+      } else {
+        // The sentinel is set but the team was never created: the credits can no longer be computed from the
+        // user, so the team starts with the default initial budget, as a new org's team does.
+        memberBudget = settings.defaultInitialBudget;
+        await createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: memberBudget }, null);
+      }
     } else {
       credits = creditsFromUserBudget(user, userSettings);
       memberBudget = credits;

@@ -173,6 +173,11 @@ export class Saga {
         this.setPhase('cancelled');
         throw err;
       }
+      // A workflow's own refusal (e.g. `UserNotFound`) keeps its name: the caller tells it from a rollback.
+      if (err instanceof ApplicationFailure) {
+        this.setPhase('failed');
+        throw err;
+      }
       throw ApplicationFailure.nonRetryable(
         `${this.operation} was rolled back: ${err instanceof StepFailed ? err.message : reason}`,
         'OperationRolledBack',

@@ -11,7 +11,7 @@ type KeySummary = Awaited<ReturnType<LiteLLMActivities['listUserKeys']>>[number]
 
 /**
  * Creates the org team, or updates it when it exists. The undo deletes a team this step created, or
- * restores the alias and budget of one it found (`before`, read earlier in the run).
+ * restores exactly the alias, budget and metadata of one it found (`before`, read earlier in the run).
  */
 export function createOrUpdateTeam(
   saga: Saga,
@@ -24,7 +24,9 @@ export function createOrUpdateTeam(
         ? compensation.updateTeam({
             teamId: team.teamId,
             maxBudget: before.maxBudget,
-            ...(before.teamAlias ? { teamAlias: before.teamAlias } : {}),
+            teamAlias: before.teamAlias,
+            // Histories recorded before snapshots carried metadata replay with it absent: left unchanged then.
+            ...(before.metadata ? { metadata: before.metadata } : {}),
           })
         : compensation.deleteTeam({ teamId: team.teamId }),
   });

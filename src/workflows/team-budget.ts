@@ -1,6 +1,6 @@
 import { continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
 import { budgetFromTeamInfo } from '../domain/budgets';
-import { compensation, forward } from './activity-options';
+import { compensation, forward, local } from './activity-options';
 import {
   workflowIds,
   type AddTeamCreditsInput,
@@ -58,8 +58,12 @@ export async function setTeamBudget(raw: SetTeamBudgetInput): Promise<SetTeamBud
       }
     );
   const setTeam = async (team: TeamSnapshot) => {
-    await saga.step('set team budget', () => forward.updateTeam({ teamId, maxBudget }), {
-      undo: () => compensation.updateTeam({ teamId, maxBudget: team.maxBudget }),
+    // The seed's `_update_team` rewrites the settings version and default model on every team update; the
+    // team's other metadata is kept (LiteLLM replaces metadata whole), and the undo puts back what was there.
+    const settings = await local.getProvisioningSettings();
+    const metadata = { ...team.metadata, version: settings.orgSettingsVersion, model: settings.defaultModel };
+    await saga.step('set team budget', () => forward.updateTeam({ teamId, maxBudget, metadata }), {
+      undo: () => compensation.updateTeam({ teamId, maxBudget: team.maxBudget, metadata: team.metadata }),
     });
   };
 

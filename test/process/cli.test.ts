@@ -1,21 +1,12 @@
 import type { LiteLLMWorkflowsClient } from '../../src/client';
 import { EXIT } from '../../src/cli';
-import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
-import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
+import { eventually, useBench } from '../helpers/harness';
+import { stepFailure } from '../helpers/litellm-state';
 import { runCli, runCommand } from '../helpers/processes';
 import { TEST_ENCRYPTION_KEYS_SPEC } from '../helpers/temporal';
 
-let bench: Bench;
-
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
-beforeEach(async () => {
-  bench.emulator.reset();
-  await primeDefaultUser(bench.emulator, MASTER_KEY);
+const bench = useBench();
+beforeEach(() => {
   bench.emulator.seed.team({ team_id: 'openhands-default' });
   for (const id of ['alice', 'bob']) {
     bench.emulator.seed.user({ user_id: id, max_budget: 20, spend: 5 });

@@ -201,4 +201,24 @@ describe('configuration', () => {
       expect(errorOf(() => loadCodecServerConfig({ ...base, [name]: value })).variables).toEqual([name]);
     }
   });
+
+  it('refuses TLS files it cannot read, and a master key that cannot go in a header, at start-up', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-tls-'));
+    const cert = join(dir, 'client.pem');
+    writeFileSync(cert, 'not checked here');
+    const missing = join(dir, 'client.key');
+    expect(
+      errorOf(() => loadTemporalConfig({ TEMPORAL_TLS_CERT_PATH: cert, TEMPORAL_TLS_KEY_PATH: missing })).variables
+    ).toEqual(['TEMPORAL_TLS_KEY_PATH']);
+    expect(loadTemporalConfig({ TEMPORAL_TLS_CERT_PATH: cert, TEMPORAL_TLS_KEY_PATH: cert }).tlsKeyPath).toBe(cert);
+
+    const error = errorOf(() => loadWorkerConfig({ ...minimal, LITELLM_API_KEY: 'sk-master 123\n' }));
+    expect(error.variables).toEqual(['LITELLM_API_KEY']);
+    expect(error.message).not.toContain('sk-master');
+    const file = join(dir, 'master');
+    writeFileSync(file, 'sk-from\u0007file\n');
+    expect(
+      errorOf(() => loadWorkerConfig({ LITELLM_API_URL: 'https://x', LITELLM_API_KEY_FILE: file })).variables
+    ).toEqual(['LITELLM_API_KEY_FILE']);
+  });
 });

@@ -5,21 +5,12 @@ import type { EncryptionKey } from '../../src/codec/crypto-codec';
 import { createDataConverter } from '../../src/codec/data-converter';
 import type { migrateEntries } from '../../src/workflows';
 import { startCodecServer } from '../../src/codec/server';
-import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
-import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
+import { eventually, MASTER_KEY, useBench } from '../helpers/harness';
+import { stepFailure } from '../helpers/litellm-state';
 import { TEST_ENCRYPTION_KEYS, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
-let bench: Bench;
-
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
-beforeEach(async () => {
-  bench.emulator.reset();
-  await primeDefaultUser(bench.emulator, MASTER_KEY);
+const bench = useBench();
+beforeEach(() => {
   bench.emulator.seed.team({ team_id: 'openhands-default' });
 });
 
