@@ -240,6 +240,17 @@ describe('migrateEntries', () => {
     });
   });
 
+  it('refuses a decision with extra arguments: ["retry", "extra"] is not a retry', async () => {
+    await bench.withWorker(async (client) => {
+      const handle = await pauseAt(client, '/team/member_add');
+      const untyped = client.client.workflow.getHandle(handle.workflowId);
+      await expect(untyped.executeUpdate('decide', { args: ['retry', 'extra'] })).rejects.toThrow();
+      expect((await client.getState(handle.workflowId)).awaiting?.step).toBe('add user to team');
+      await client.rollback(handle.workflowId);
+      await handle.result().catch(() => undefined);
+    });
+  });
+
   it('cancelling rolls back what was done and ends as cancelled', async () => {
     const before = bench.emulator.snapshot();
     await bench.withWorker(async (client) => {
