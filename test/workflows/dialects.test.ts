@@ -10,6 +10,8 @@ import type { LiteLLMWorkflowsClient } from '../../src/client';
 import { hashKey } from '../../src/litellm/keys';
 import type { MigrateEntriesInput } from '../../src/workflows/definitions';
 import { eventually, MASTER_KEY, useBench } from '../helpers/harness';
+import { runCli } from '../helpers/processes';
+import { TEST_ENCRYPTION_KEYS_SPEC } from '../helpers/temporal';
 
 async function admin(emu: Emulator, path: string, body: unknown): Promise<void> {
   const res = await fetch(emu.url + path, {
@@ -104,6 +106,25 @@ describe.each(LITELLM_VERSIONS)('workflows on LiteLLM %s (emulated)', (version) 
       expect(steps.find((s) => s.name === 'add user to team')?.status).toBe('failed');
       expect(steps.find((s) => s.name === 'create or update team')?.status).toBe('compensated');
       expect(steps.find((s) => s.name === 'set user budget unlimited')?.status).toBe('compensated');
+    });
+  });
+
+  it('the CLI sends skip too: `litellm-workflows skip` clears a stalled undo', async () => {
+    await bench.withWorker(async (client) => {
+      const handle = await pausedAtKeyMove(client);
+      bench.emulator.faults.add({ route: '/team/member_delete', kind: 'status', status: 400 });
+      await client.rollback(handle.workflowId);
+      await eventually(async () => (await client.getState(handle.workflowId)).awaiting);
+      const run = await runCli(['skip', '--org', org, '--user', user], {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TEMPORAL_ADDRESS: bench.env.address,
+        LITELLM_TASK_QUEUE: client.taskQueue,
+        LITELLM_WORKFLOWS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS_SPEC,
+      });
+      expect(run.code).toBe(0);
+      const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
+      expect((failure.cause as ApplicationFailure).type).toBe('OperationRolledBack');
     });
   });
 
