@@ -207,7 +207,7 @@ export class Saga {
    */
   async all<const B extends ReadonlyArray<() => Promise<unknown>>>(
     branches: B
-  ): Promise<{ -readonly [K in keyof B]: Awaited<ReturnType<B[K]>> }> {
+  ): Promise<{ -readonly [K in keyof B]: B[K] extends () => Promise<infer R> ? R : never }> {
     const scopes = branches.map(() => new CancellationScope());
     let firstFailure: unknown;
     const settled = await Promise.allSettled(
@@ -224,7 +224,7 @@ export class Saga {
     const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (firstFailure !== undefined || rejected) throw asError(firstFailure ?? rejected?.reason);
     return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as {
-      -readonly [K in keyof B]: Awaited<ReturnType<B[K]>>;
+      -readonly [K in keyof B]: B[K] extends () => Promise<infer R> ? R : never;
     };
   }
 
