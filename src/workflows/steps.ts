@@ -1,9 +1,8 @@
 /**
  * Steps more than one workflow takes, each with its undo: the org team, key moves, key issuance.
  */
-import { workflowInfo } from '@temporalio/workflow';
 import { openHandsCloudKeyAlias } from '../domain/aliases';
-import { compensation, forward, type LiteLLMActivities } from './activity-options';
+import { compensation, forward, local, type LiteLLMActivities } from './activity-options';
 import type { Saga } from './saga';
 
 type TeamSnapshot = NonNullable<Awaited<ReturnType<LiteLLMActivities['getTeam']>>>;
@@ -54,15 +53,16 @@ export async function moveKeys(
 }
 
 /**
- * Issues the user's OpenHands Cloud key in the org. The issuance id is deterministic per run, so a retried
- * issuance returns the same key instead of minting a second one; the undo deletes exactly that key.
+ * Issues the user's OpenHands Cloud key in the org. The issuance id is random, taken once before the step and
+ * kept (encrypted) in history, so a retried issuance returns the same key instead of minting a second one, and
+ * no workflow or run id lets anyone derive the key; the undo deletes exactly that key.
  */
-export function issueCloudKey(
+export async function issueCloudKey(
   saga: Saga,
   userId: string,
   orgId: string
 ): Promise<Awaited<ReturnType<LiteLLMActivities['generateKey']>>> {
-  const issuanceId = `${workflowInfo().workflowId}/${workflowInfo().runId}/key`;
+  const issuanceId = await local.newIssuanceId();
   const keyAlias = openHandsCloudKeyAlias(userId, orgId);
   return saga.step('generate key', () => forward.generateKey({ userId, teamId: orgId, keyAlias, issuanceId }), {
     undo: () => compensation.deleteIssuedKey({ issuanceId }),

@@ -93,6 +93,13 @@ describe('activities (stubbed HTTP)', () => {
     expect(mock.requests).toHaveLength(0);
   });
 
+  it('newIssuanceId needs no HTTP and is a fresh 256-bit value each time', async () => {
+    const ids = await Promise.all([acts.newIssuanceId(), acts.newIssuanceId()]);
+    expect(ids[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(ids[1]).not.toBe(ids[0]);
+    expect(mock.requests).toHaveLength(0);
+  });
+
   describe('teams', () => {
     it('getTeam maps the snapshot without the proxy admin, 404 → null', async () => {
       mock.on('GET', '/team/info', () => ({

@@ -63,7 +63,7 @@ describe('the workflow checks its own input', () => {
       const handle = await startRaw(client, 'migrateEntries', input);
       const failed = await failureOf(handle.result());
       const description = await handle.describe();
-      expect(description.typedSearchAttributes.get(STATE)).toEqual('Failed');
+      expect(description.typedSearchAttributes.get(STATE)).toBe('Failed');
       return failed;
     });
     expect(failure.type).toBe('InvalidInput');
