@@ -1,5 +1,5 @@
 /**
- * The worker process refuses a bad start-up once, before it connects to anything: exit 2 and a message that
+ * The worker (and the codec server) refuse a bad start-up once, before connecting to anything: exit 2 and a message that
  * names the variable (or the build command), never the value. No Temporal server is needed: nothing gets
  * that far.
  */
