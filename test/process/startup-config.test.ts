@@ -1,7 +1,7 @@
 /**
- * The worker (and the codec server) refuse a bad start-up once, before connecting to anything: exit 2 and a message that
- * names the variable (or the build command), never the value. No Temporal server is needed: nothing gets
- * that far.
+ * The worker (and the codec server) refuse a bad start-up once, before connecting to anything: exit 2 and a
+ * message that names the variable (or the build command), never the value. No Temporal server is needed:
+ * nothing gets that far.
  */
 import { runScript, workerEnv } from '../helpers/processes';
 
