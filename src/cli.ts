@@ -275,6 +275,7 @@ export const COMMANDS: Record<string, Command> = {
   status: steer('the steps, the last error, the decision awaited', (w, id) => w.getState(id)),
   resume: steer('run the failed step again', (w, id) => w.resume(id)),
   rollback: steer('undo what the operation did', (w, id) => w.rollback(id)),
+  skip: steer('leave a failed undo step as it is, go on undoing', (w, id) => w.skip(id)),
   doctor,
   ...Object.fromEntries(FLEET_COMMANDS.map((name) => [name, fleet(name)])),
   health: {

@@ -27,6 +27,7 @@ import {
   stateQuery,
   workflowIds,
   type AddTeamCreditsInput,
+  type Decision,
   type CreateEntriesInput,
   type DowngradeEntriesInput,
   type FailurePolicy,
@@ -277,7 +278,15 @@ export class LiteLLMWorkflowsClient {
     return this.getState(workflowId);
   }
 
-  private async decide(workflowId: string, decision: 'retry' | 'rollback'): Promise<OperationState> {
+  /**
+   * Operator: leave a failed undo step as it is and go on undoing the rest (offered only while an undo step
+   * awaits a decision, e.g. a key LiteLLM no longer knows). The step shows as skipped in the state.
+   */
+  skip(workflowId: string): Promise<OperationState> {
+    return this.decide(workflowId, 'skip');
+  }
+
+  private async decide(workflowId: string, decision: Decision): Promise<OperationState> {
     try {
       return await this.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [decision] });
     } catch (err) {
