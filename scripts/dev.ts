@@ -12,7 +12,7 @@ import { startCodecServer, type CodecServer } from '../src/codec/server';
 import { configOrExit, loadDevConfig } from '../src/config';
 import { searchAttributeCliArgs } from '../src/search-attributes';
 import { portIsFree, startProcess, waitForPort, type ManagedProcess } from './processes';
-import { requireTemporalCli } from './temporal-cli';
+import { EAGER_DEV_SERVER_ARGS, requireTemporalCli } from './temporal-cli';
 
 const HOST = '127.0.0.1';
 const DEV = configOrExit(loadDevConfig);
@@ -111,6 +111,7 @@ async function main(): Promise<void> {
         '--log-level',
         'warn',
         ...searchAttributeCliArgs(),
+        ...EAGER_DEV_SERVER_ARGS,
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] }
     );

@@ -13,7 +13,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type WorkflowHandle,
-  type WorkflowHandleWithFirstExecutionRunId,
+  type WorkflowHandleWithStartDetails,
   type WorkflowIdReusePolicy,
 } from '@temporalio/client';
 import { createDataConverter } from './codec/data-converter';
@@ -70,10 +70,24 @@ export class DecisionRefusedError extends Error {
 type Workflows = typeof workflows;
 type ResultOf<N extends OperationName> = Awaited<ReturnType<Workflows[N]>>;
 
+/** Operations a user waits for (sign-in, migration): started eagerly when {@link ClientOptions.eagerStart}. */
+const LATENCY_SENSITIVE: readonly OperationName[] = ['createEntries', 'migrateEntries'];
+
+export interface ClientOptions {
+  /**
+   * Eager workflow start for create-entries and migrate: the server hands the first workflow task straight
+   * back to a worker in this process, saving a dispatch round trip. Only when this client's connection is the
+   * `NativeConnection` of a worker in the same process (an SDK requirement) and the server enables it
+   * (`system.enableEagerWorkflowStart`); the server falls back to a normal start otherwise. @default false
+   */
+  eagerStart?: boolean;
+}
+
 export class LiteLLMWorkflowsClient {
   constructor(
     readonly client: Client,
-    readonly taskQueue: string
+    readonly taskQueue: string,
+    private readonly options: ClientOptions = {}
   ) {}
 
   /** Connects with the encrypting data converter, so inputs go out encrypted and results come back readable. */
@@ -257,7 +271,7 @@ export class LiteLLMWorkflowsClient {
     workflowId: string,
     ids: { orgId?: string; userId?: string; teamId?: string },
     reusePolicy: WorkflowIdReusePolicy = 'ALLOW_DUPLICATE'
-  ): Promise<WorkflowHandleWithFirstExecutionRunId<Workflows[N]>> {
+  ): Promise<WorkflowHandleWithStartDetails<Workflows[N]>> {
     const searchAttributes = [
       ...(ids.orgId ? [{ key: ORG_ID, value: ids.orgId }] : []),
       ...(ids.userId ? [{ key: USER_ID, value: ids.userId }] : []),
@@ -272,6 +286,7 @@ export class LiteLLMWorkflowsClient {
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: reusePolicy,
         typedSearchAttributes: searchAttributes,
+        ...(this.options.eagerStart && LATENCY_SENSITIVE.includes(operation) ? { requestEagerStart: true } : {}),
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
