@@ -13,21 +13,24 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
   type WorkflowHandleWithStartDetails,
   type WorkflowIdReusePolicy,
 } from '@temporalio/client';
 import { createDataConverter } from './codec/data-converter';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { temporalConnectionOptions, type TemporalConfig } from './config';
-import { InvalidInputError, inputSchemas, migrateFleetInputSchema, parseInput } from './inputs';
+import { doctorInputSchema, InvalidInputError, inputSchemas, migrateFleetInputSchema, parseInput } from './inputs';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from './search-attributes';
 import {
   decideUpdate,
+  resolveFailurePolicy,
   stateQuery,
   workflowIds,
   type AddTeamCreditsInput,
   type CreateEntriesInput,
   type DowngradeEntriesInput,
+  type FailurePolicy,
   type MigrateEntriesInput,
   type OperationName,
   type OperationState,
@@ -42,6 +45,8 @@ import {
   type WindowProgress,
 } from './workflows/child-window';
 import type * as workflows from './workflows';
+import { staticDetails, staticSummary } from './workflows/operator-details';
+import { DOCTOR_WORKFLOW_ID, doctorProgressQuery, type DoctorInput, type DoctorProgress } from './doctor/contract';
 
 export { InvalidInputError };
 
@@ -231,6 +236,38 @@ export class LiteLLMWorkflowsClient {
     }
   }
 
+  /**
+   * Starts the fleet doctor: it reads all of LiteLLM and reports residue, writing nothing. One runs at a
+   * time: a second start raises `OperationInProgressError` with the running id.
+   */
+  async startDoctor(
+    input: DoctorInput = {},
+    workflowId = DOCTOR_WORKFLOW_ID
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<Workflows['doctor']>> {
+    parseInput('doctor', doctorInputSchema, input);
+    try {
+      return await this.client.workflow.start<Workflows['doctor']>('doctor', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new OperationInProgressError(workflowId, 'doctor');
+      throw err;
+    }
+  }
+
+  async executeDoctor(input: DoctorInput = {}, workflowId = DOCTOR_WORKFLOW_ID) {
+    return (await this.startDoctor(input, workflowId)).result();
+  }
+
+  /** Where a running doctor is: pages read, counts so far, findings kept. */
+  doctorProgress(workflowId = DOCTOR_WORKFLOW_ID): Promise<DoctorProgress> {
+    return this.client.workflow.getHandle(workflowId).query(doctorProgressQuery);
+  }
+
   /** The operation's progress: each step, the last error, the decision awaited. */
   getState(workflowId: string): Promise<OperationState> {
     return this.client.workflow.getHandle(workflowId).query(stateQuery);
@@ -278,6 +315,7 @@ export class LiteLLMWorkflowsClient {
       ...(ids.teamId ? [{ key: TEAM_ID, value: ids.teamId }] : []),
       { key: STATE, value: 'Running' },
     ];
+    const policy = resolveFailurePolicy((input as { failurePolicy?: FailurePolicy }).failurePolicy);
     try {
       return await this.client.workflow.start<Workflows[N]>(operation, {
         taskQueue: this.taskQueue,
@@ -287,6 +325,9 @@ export class LiteLLMWorkflowsClient {
         workflowIdReusePolicy: reusePolicy,
         typedSearchAttributes: searchAttributes,
         ...(this.options.eagerStart && LATENCY_SENSITIVE.includes(operation) ? { requestEagerStart: true } : {}),
+        // What the Web UI shows above the history; the saga keeps the current details up to date.
+        staticSummary: staticSummary(operation, ids, policy),
+        staticDetails: staticDetails(operation, ids, policy),
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {

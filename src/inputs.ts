@@ -136,12 +136,54 @@ export const migrateFleetInputSchema = z.strictObject({
   childrenPerRun: z.number().int().min(1).max(1000).optional(),
 });
 
+/** `doctor`: read-only, so only its paging knobs. */
+export const doctorInputSchema = z.strictObject({
+  pageSize: z.number().int().min(1).max(100).optional(),
+  maxFindings: z.number().int().min(0).max(10_000).optional(),
+  pagesPerRun: z.number().int().min(1).max(500).optional(),
+  progress: z.unknown().optional().describe('Carried across continue-as-new; callers leave it out.'),
+});
+
+const keyHash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a key hash (64 hex characters)');
+
+/** One repair the doctor planned (src/doctor/findings.ts `RepairPlan`, the downgrade excepted). */
+export const findingRepairSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('finishPersonalMigration'),
+    userId: entityId,
+    teamId: entityId,
+    createTeam: z.boolean(),
+    addMember: z.boolean(),
+    moveKeys: z.array(z.strictObject({ tokenHash: keyHash, fromTeamId: entityId.nullable() })),
+  }),
+  z.strictObject({
+    kind: z.literal('deleteOrphanKey'),
+    tokenHash: keyHash,
+    keyAlias: z.string().nullable(),
+    reason: z.enum(['team_gone', 'user_gone']),
+  }),
+  z.strictObject({
+    kind: z.literal('dedupeAliasKeys'),
+    userId: entityId,
+    keyAlias: z.string().min(1),
+    keepTokenHash: keyHash,
+    deleteTokenHashes: z.array(keyHash).min(1),
+  }),
+]);
+
+export const repairFindingsInputSchema = z.strictObject({
+  subject: z.string().min(1).max(300),
+  repairs: z.array(findingRepairSchema).min(1, 'must hold at least one repair').max(100),
+  failurePolicy: failurePolicySchema.optional(),
+});
+
 export const inputSchemas = {
   createEntries: createEntriesInputSchema,
   migrateEntries: migrateEntriesInputSchema,
   downgradeEntries: downgradeEntriesInputSchema,
   setTeamBudget: setTeamBudgetInputSchema,
   addTeamCredits: addTeamCreditsInputSchema,
+  repairFindings: repairFindingsInputSchema,
 };
 
 export type InputIssue = { field: string; message: string };

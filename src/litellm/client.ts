@@ -26,11 +26,30 @@ export type { CallOptions } from './transport';
 // The client's input contract, as the activities import it.
 export { KEY_LIST_MAX_PAGE_SIZE, validateId } from './input';
 
+/**
+ * The user LiteLLM's master key acts as (`LITELLM_PROXY_ADMIN_NAME`). Both versions add it as an admin member
+ * of every team created with the master key (1.108.5 also lists it in `team_memberships`); it is not an
+ * OpenHands member, so member counts, budget fan-outs and "last member" decisions leave it out.
+ */
+export const PROXY_ADMIN_USER_ID = 'default_user_id';
+
+/** LiteLLM's `/user/list` page size ceiling. */
+export const USER_LIST_MAX_PAGE_SIZE = 100;
+
+function checkPage(page: number, size: number, max: number, sizeField: string): void {
+  if (!Number.isInteger(page) || page < 1) throw new LiteLLMInputError('page', 'must be an integer ≥ 1');
+  if (!Number.isInteger(size) || size < 1 || size > max) {
+    throw new LiteLLMInputError(sizeField, `must be an integer between 1 and ${max}`);
+  }
+}
+
 export interface LiteLLMClientOptions {
   /** Use this dispatcher instead of an own `Pool` (tests: undici `MockAgent`). The client does not close it. */
   dispatcher?: Dispatcher;
   /** Told the outcome of every call, for metrics: the HTTP status, or `timeout` / `connection` / `aborted`. */
   onCall?: (route: string, outcome: string) => void;
+  /** `LiteLLM-Changed-By` of each call, from the configured name (see `TransportOptions.changedBy`). */
+  changedBy?: (configured: string) => string | undefined;
 }
 
 export class LiteLLMClient {
@@ -69,16 +88,24 @@ export class LiteLLMClient {
   }
 
   /**
-   * `POST /team/update`: `undefined` fields are not sent; `maxBudget: null` clears the budget (unlimited);
+   * `POST /team/update`: `undefined` fields are not sent; `null` clears the budget (unlimited) or the alias;
    * `metadata` replaces the stored metadata as a whole.
    */
   async teamUpdate(
-    input: { teamId: string; teamAlias?: string; maxBudget?: number | null; metadata?: Record<string, unknown> },
+    input: {
+      teamId: string;
+      teamAlias?: string | null;
+      maxBudget?: number | null;
+      metadata?: Record<string, unknown>;
+    },
     opts: CallOptions = {}
   ) {
+    const { teamAlias } = input;
     const body = {
       team_id: validateId('teamId', input.teamId),
-      ...(input.teamAlias !== undefined ? { team_alias: validateId('teamAlias', input.teamAlias) } : {}),
+      ...(teamAlias !== undefined
+        ? { team_alias: teamAlias === null ? null : validateId('teamAlias', teamAlias) }
+        : {}),
       ...clearWithNull('max_budget', validateBudget('maxBudget', input.maxBudget)),
       ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
     };
@@ -250,6 +277,29 @@ export class LiteLLMClient {
     }
     const query = { user_id: userId, return_full_object: 'true', page: input.page, size: input.size };
     return this.http.get('/key/list', query, S.KeyListResponse, opts);
+  }
+
+  /**
+   * `GET /key/list?return_full_object=true&sort_by=token&sort_order=asc` — one page of every key (the fleet
+   * doctor). Ordered by hash, a unique column, so pages neither overlap nor skip while nothing writes.
+   */
+  async keyListAll(input: { page: number; size: number }, opts: CallOptions = {}) {
+    checkPage(input.page, input.size, KEY_LIST_MAX_PAGE_SIZE, 'size');
+    const query = {
+      return_full_object: 'true',
+      sort_by: 'token',
+      sort_order: 'asc',
+      page: input.page,
+      size: input.size,
+    };
+    return this.http.get('/key/list', query, S.KeyListResponse, opts);
+  }
+
+  /** `GET /user/list?sort_by=user_id&sort_order=asc` — one page of users, in an order that pages stably. */
+  async userList(input: { page: number; pageSize: number }, opts: CallOptions = {}) {
+    checkPage(input.page, input.pageSize, USER_LIST_MAX_PAGE_SIZE, 'pageSize');
+    const query = { sort_by: 'user_id', sort_order: 'asc', page: input.page, page_size: input.pageSize };
+    return this.http.get('/user/list', query, S.UserListResponse, opts);
   }
 
   /**

@@ -74,6 +74,15 @@ export const UserInfoResponse = z.looseObject({
 });
 export type UserInfoResponse = z.infer<typeof UserInfoResponse>;
 
+/** `/user/list`: one page of user rows. */
+export const UserListResponse = z.looseObject({
+  users: z.array(UserRow),
+  total: z.number().int().nonnegative().nullish(),
+  page: z.number().int().nullish(),
+  total_pages: z.number().int().nonnegative().nullish(),
+});
+export type UserListResponse = z.infer<typeof UserListResponse>;
+
 export const UserUpdateResponse = z.looseObject({});
 /** `/user/delete` answers a bare integer (the number deleted); newer versions may answer an object. */
 export const UserDeleteResponse = z.union([z.number(), z.looseObject({})]);
@@ -101,6 +110,7 @@ export const KeyObject = z.looseObject({
   metadata,
   spend: nullableNumber,
   max_budget: nullableNumber,
+  created_at: nullableString,
 });
 export type KeyObject = z.infer<typeof KeyObject>;
 

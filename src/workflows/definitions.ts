@@ -82,7 +82,7 @@ export const stateQuery = defineQuery<OperationState>('state');
 export const decideUpdate = defineUpdate<OperationState, [Decision]>('decide');
 
 export type OperationName =
-  'createEntries' | 'migrateEntries' | 'downgradeEntries' | 'setTeamBudget' | 'addTeamCredits';
+  'createEntries' | 'migrateEntries' | 'downgradeEntries' | 'setTeamBudget' | 'addTeamCredits' | 'repairFindings';
 
 /** Settings the OpenHands app keeps per user (legacy `user_settings`), as migration needs them. */
 export type LegacyUserSettings = z.input<typeof legacyUserSettingsSchema>;

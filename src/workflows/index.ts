@@ -5,4 +5,6 @@ export { createEntries } from './create-entries';
 export { migrateEntries } from './migrate-entries';
 export { downgradeEntries } from './downgrade-entries';
 export { setTeamBudget, addTeamCredits } from './team-budget';
+export { doctor } from './doctor';
+export { repairFindings } from './repair-findings';
 export { migrateFleet } from './migrate-fleet';

@@ -10,6 +10,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ChildWorkflowFailure,
   condition,
   ContinueAsNew,
   isCancellation,
@@ -17,8 +18,11 @@ import {
   metricMeter,
   setHandler,
   upsertSearchAttributes,
+  setCurrentDetails,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { STATE } from '../search-attributes';
+import { currentDetails } from './operator-details';
 import {
   decideUpdate,
   resolveFailurePolicy,
@@ -78,7 +82,8 @@ function maskKeys(text: string): string {
 /** A short, secret-free description of why a step failed: the LiteLLM error type and message. */
 export function describeFailure(err: unknown): string {
   let cause: unknown = err;
-  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
+  while ((cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) && cause.cause)
+    cause = cause.cause;
   if (cause instanceof ApplicationFailure) return maskKeys(`${cause.type ?? 'Error'}: ${cause.message}`);
   if (cause instanceof Error) return maskKeys(`${cause.name}: ${cause.message}`);
   return maskKeys(String(cause));
@@ -127,7 +132,8 @@ export class Saga {
         return this.state();
       },
       {
-        validator: (decision: Decision) => {
+        validator: (decision: Decision, ...extra: unknown[]) => {
+          if (extra.length > 0) throw new Error('The decision is one argument: "retry", "rollback" or "skip"');
           if (!this.awaiting) throw new Error(`No decision is awaited: the operation is ${this.phase}`);
           if (!this.awaiting.allowed.includes(decision)) {
             throw new Error(
@@ -339,6 +345,7 @@ export class Saga {
 
   private setPhase(phase: OperationPhase): void {
     this.phase = phase;
+    setCurrentDetails(currentDetails(workflowInfo().workflowId, this.state()));
     upsertSearchAttributes([{ key: STATE, value: SEARCH_ATTRIBUTE_STATE[phase] }]);
   }
 }

@@ -1,26 +1,15 @@
 import { WorkflowFailedError, type ApplicationFailure } from '@temporalio/client';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 import { workflowIds } from '../../src/workflows/definitions';
-import { DEFAULT_PROVISIONING, eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
+import { eventually, MASTER_KEY, useBench } from '../helpers/harness';
+import { PROVISIONING } from '../helpers/fixtures';
 import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
 
-let bench: Bench;
-
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
+const bench = useBench();
 
 const DEFAULT_TEAM = 'openhands-default';
 const user = 'alice';
 const org = 'alice';
-
-beforeEach(async () => {
-  bench.emulator.reset();
-  await primeDefaultUser(bench.emulator, MASTER_KEY);
-});
 
 describe('downgradeEntries', () => {
   let keyToken: string;
@@ -136,8 +125,8 @@ describe('setTeamBudget', () => {
     bench.emulator.seed.team({ team_id: metaTeam, metadata: { version: 3, model: 'old', note: 'kept' } });
     await bench.withWorker((c) => c.executeSetTeamBudget({ teamId: metaTeam, maxBudget: 50 }));
     expect(bench.emulator.snapshot().teams.find((t) => t.team_id === metaTeam)?.metadata).toEqual({
-      version: DEFAULT_PROVISIONING.orgSettingsVersion,
-      model: DEFAULT_PROVISIONING.defaultModel,
+      version: PROVISIONING.orgSettingsVersion,
+      model: PROVISIONING.defaultModel,
       note: 'kept',
     });
   });

@@ -11,7 +11,8 @@ import { startEmulator, type Emulator } from '../../emulator';
 import { EAGER_DEV_SERVER_ARGS } from '../../scripts/temporal-cli';
 import { LiteLLMWorkflowsClient } from '../../src/client';
 import { createLiteLLMActivities } from '../../src/worker';
-import { DEFAULT_PROVISIONING, liteLLMConfig, MASTER_KEY } from '../helpers/harness';
+import { PROVISIONING } from '../helpers/fixtures';
+import { liteLLMConfig, MASTER_KEY } from '../helpers/harness';
 import { primeDefaultUser } from '../helpers/litellm-state';
 import { createTestEnvironment, installCapturingRuntime, testDataConverter, workflowBundle } from '../helpers/temporal';
 
@@ -34,7 +35,7 @@ afterAll(async () => {
 it('starts a migration eagerly on the worker sharing the client connection, and it completes', async () => {
   if (process.env.TEMPORAL_ADDRESS) return; // an existing server's dynamic config is not ours to set
   const taskQueue = `test-eager-${randomUUID()}`;
-  const { client: liteLLM, activities } = createLiteLLMActivities(liteLLMConfig(emulator.url), DEFAULT_PROVISIONING);
+  const { client: liteLLM, activities } = createLiteLLMActivities(liteLLMConfig(emulator.url), PROVISIONING);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace,

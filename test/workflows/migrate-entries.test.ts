@@ -3,17 +3,10 @@ import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 import { openHandsCloudKeyAlias } from '../../src/domain/aliases';
 import type { LiteLLMWorkflowsClient } from '../../src/client';
 import type { MigrateEntriesInput } from '../../src/workflows/definitions';
-import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
-import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
+import { eventually, useBench } from '../helpers/harness';
+import { stepFailure } from '../helpers/litellm-state';
 
-let bench: Bench;
-
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
+const bench = useBench();
 
 const DEFAULT_TEAM = 'openhands-default';
 const user = 'alice';
@@ -21,9 +14,7 @@ const org = 'alice';
 let legacyKey: { key: string; token: string };
 
 /** A legacy user as OpenHands left them before orgs: a personal budget and a key in the shared team. */
-beforeEach(async () => {
-  bench.emulator.reset();
-  await primeDefaultUser(bench.emulator, MASTER_KEY);
+beforeEach(() => {
   bench.emulator.seed.team({ team_id: DEFAULT_TEAM });
   bench.emulator.seed.user({ user_id: user, user_email: 'alice@example.com', max_budget: 20, spend: 4.5 });
   bench.emulator.seed.membership({ user_id: user, team_id: DEFAULT_TEAM });
@@ -85,7 +76,7 @@ describe('migrateEntries', () => {
     const result = await migrate();
     expect(result).toMatchObject({ status: 'completed_partial_migration', movedKeys: 1 });
     const state = bench.emulator.snapshot();
-    // DEFAULT_PROVISIONING.defaultInitialBudget of the test worker.
+    // PROVISIONING.defaultInitialBudget of the test worker.
     expect(state.teams.find((t) => t.team_id === org)).toMatchObject({ team_alias: user, max_budget: 10 });
     expect(state.memberships).toContainEqual(expect.objectContaining({ user_id: user, team_id: org, max_budget: 10 }));
     expect(state.keys.find((k) => k.token === legacyKey.token)).toMatchObject({ team_id: org });
@@ -246,6 +237,17 @@ describe('migrateEntries', () => {
       await client.resume(handle.workflowId);
       await handle.result();
       await expect(client.resume(handle.workflowId)).rejects.toThrow(/No decision is awaited|not found|completed/);
+    });
+  });
+
+  it('refuses a decision with extra arguments: ["retry", "extra"] is not a retry', async () => {
+    await bench.withWorker(async (client) => {
+      const handle = await pauseAt(client, '/team/member_add');
+      const untyped = client.client.workflow.getHandle(handle.workflowId);
+      await expect(untyped.executeUpdate('decide', { args: ['retry', 'extra'] })).rejects.toThrow();
+      expect((await client.getState(handle.workflowId)).awaiting?.step).toBe('add user to team');
+      await client.rollback(handle.workflowId);
+      await handle.result().catch(() => undefined);
     });
   });
 
