@@ -11,8 +11,7 @@ import { startEmulator, type Emulator } from '../../emulator';
 import { EAGER_DEV_SERVER_ARGS } from '../../scripts/temporal-cli';
 import { LiteLLMWorkflowsClient } from '../../src/client';
 import { createLiteLLMActivities } from '../../src/worker';
-import { PROVISIONING } from '../helpers/fixtures';
-import { liteLLMConfig, MASTER_KEY } from '../helpers/harness';
+import { liteLLMConfig, MASTER_KEY, PROVISIONING } from '../helpers/fixtures';
 import { primeDefaultUser } from '../helpers/litellm-state';
 import { createTestEnvironment, installCapturingRuntime, testDataConverter, workflowBundle } from '../helpers/temporal';
 
