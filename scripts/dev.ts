@@ -15,7 +15,7 @@ import { configOrExit, loadDevConfig } from '../src/config';
 import { readDevSession, removeDevSession, writeDevSession } from '../src/dev-session';
 import { searchAttributeCliArgs } from '../src/search-attributes';
 import { portIsFree, startProcess, waitForPort, type ManagedProcess } from './processes';
-import { requireTemporalCli } from './temporal-cli';
+import { EAGER_DEV_SERVER_ARGS, requireTemporalCli } from './temporal-cli';
 
 const HOST = '127.0.0.1';
 const DEV = configOrExit(loadDevConfig);
@@ -161,6 +161,7 @@ async function main(): Promise<void> {
         '--log-level',
         'error',
         ...searchAttributeCliArgs(),
+        ...EAGER_DEV_SERVER_ARGS,
       ],
       // Its own process group: Ctrl-C reaches only this script, which stops the worker before the server.
       { stdio: ['ignore', 'ignore', 'pipe'], detached: true }

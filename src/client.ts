@@ -14,6 +14,7 @@ import {
   WorkflowNotFoundError,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
+  type WorkflowHandleWithStartDetails,
   type WorkflowIdReusePolicy,
 } from '@temporalio/client';
 import { createDataConverter } from './codec/data-converter';
@@ -75,10 +76,24 @@ export class DecisionRefusedError extends Error {
 type Workflows = typeof workflows;
 type ResultOf<N extends OperationName> = Awaited<ReturnType<Workflows[N]>>;
 
+/** Operations a user waits for (sign-in, migration): started eagerly when {@link ClientOptions.eagerStart}. */
+const LATENCY_SENSITIVE: readonly OperationName[] = ['createEntries', 'migrateEntries'];
+
+export interface ClientOptions {
+  /**
+   * Eager workflow start for create-entries and migrate: the server hands the first workflow task straight
+   * back to a worker in this process, saving a dispatch round trip. Only when this client's connection is the
+   * `NativeConnection` of a worker in the same process (an SDK requirement) and the server enables it
+   * (`system.enableEagerWorkflowStart`); the server falls back to a normal start otherwise. @default false
+   */
+  eagerStart?: boolean;
+}
+
 export class LiteLLMWorkflowsClient {
   constructor(
     readonly client: Client,
-    readonly taskQueue: string
+    readonly taskQueue: string,
+    private readonly options: ClientOptions = {}
   ) {}
 
   /** Connects with the encrypting data converter, so inputs go out encrypted and results come back readable. */
@@ -302,7 +317,7 @@ export class LiteLLMWorkflowsClient {
     workflowId: string,
     ids: { orgId?: string; userId?: string; teamId?: string },
     reusePolicy: WorkflowIdReusePolicy = 'ALLOW_DUPLICATE'
-  ): Promise<WorkflowHandleWithFirstExecutionRunId<Workflows[N]>> {
+  ): Promise<WorkflowHandleWithStartDetails<Workflows[N]>> {
     const searchAttributes = [
       ...(ids.orgId ? [{ key: ORG_ID, value: ids.orgId }] : []),
       ...(ids.userId ? [{ key: USER_ID, value: ids.userId }] : []),
@@ -318,6 +333,7 @@ export class LiteLLMWorkflowsClient {
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: reusePolicy,
         typedSearchAttributes: searchAttributes,
+        ...(this.options.eagerStart && LATENCY_SENSITIVE.includes(operation) ? { requestEagerStart: true } : {}),
         // What the Web UI shows above the history; the saga keeps the current details up to date.
         staticSummary: staticSummary(operation, ids, policy),
         staticDetails: staticDetails(operation, ids, policy),
