@@ -123,7 +123,8 @@ describe('migrateEntries', () => {
     });
 
     it('is kept, not rotated, when LiteLLM cannot be asked', async () => {
-      bench.emulator.faults.add({ route: '/v1/models', kind: 'status', status: 503 });
+      // LiteLLM asks to be called back after the retry budget: the check gives up at once, as after the budget.
+      bench.emulator.faults.add({ route: '/v1/models', kind: 'rate_limit', retryAfterSeconds: 3600 });
       const result = await migrate(
         input({ userSettings: { userVersion: 4, llmApiKey: legacyKey.key, llmBaseUrl: bench.emulator.url } })
       );
