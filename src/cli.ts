@@ -155,7 +155,7 @@ async function steerCommand(workflows: LiteLLMWorkflowsClient, command: string, 
   const workflowId = await workflows.findWorkflowId(workflowIdOf(values), workflowIdOf(values, legacyWorkflowIds));
   const state =
     command === 'status'
-      ? await workflows.getState(workflowId)
+      ? await workflows.getStatus(workflowId)
       : command === 'resume'
         ? await workflows.resume(workflowId)
         : await workflows.rollback(workflowId);
