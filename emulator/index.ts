@@ -44,7 +44,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     port,
     stop: () => server.stop(),
     reset,
-    snapshot: () => store.snapshot(),
+    snapshot: (options) => store.snapshot(options),
     journal: () => journal.list(),
     clearJournal: () => journal.clear(),
     faults,

@@ -337,7 +337,7 @@ export class Store {
     return membership.budget_id === null ? null : (this.budgets.get(membership.budget_id) ?? null);
   }
 
-  snapshot(): StateSnapshot {
+  snapshot(options: { budgets?: boolean } = {}): StateSnapshot {
     const teams = [...this.teams.values()]
       .sort((a, b) => byText(a.team_id, b.team_id))
       .map((t) => ({
@@ -383,6 +383,7 @@ export class Store {
         models: [...k.models],
         blocked: k.blocked,
       }));
+    if (!options.budgets) return { teams, users, memberships, keys };
     const budgets = [...this.budgets.values()]
       .map((b) => ({ max_budget: b.max_budget, tpm_limit: b.tpm_limit, rpm_limit: b.rpm_limit }))
       .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));

@@ -27,7 +27,8 @@ export interface Emulator {
   stop(): Promise<void>;
   /** Empty state, clear faults and journal. */
   reset(): void;
-  snapshot(): StateSnapshot;
+  /** LiteLLM's tables; with `{ budgets: true }` the budget rows too (`/budget/list`). */
+  snapshot(options?: { budgets?: boolean }): StateSnapshot;
   journal(): JournalEntry[];
   clearJournal(): void;
   faults: FaultController;
@@ -87,8 +88,11 @@ export interface StateSnapshot {
   users: UserSnapshot[];
   memberships: MembershipSnapshot[];
   keys: KeySnapshot[];
-  /** Budget rows (`/budget/list`) by their limits, sorted; ids are generated per call, so left out. */
-  budgets: BudgetSnapshot[];
+  /**
+   * Budget rows (`/budget/list`) by their limits, sorted (ids are generated per call, so left out); only when
+   * asked for: 1.80.9 writes a fresh row on every `/team/member_update`, so a budget fan-out leaves rows behind.
+   */
+  budgets?: BudgetSnapshot[];
 }
 
 export interface BudgetSnapshot {
@@ -103,6 +107,8 @@ export interface JournalEntry {
   query: Record<string, string>;
   /** Parsed JSON body with secrets masked ('sk-…' + last 4); the raw text (masked) when it was not JSON. */
   body: unknown;
+  /** The `LiteLLM-Changed-By` header (LiteLLM's audit attribution), when sent. */
+  changedBy?: string;
   /** 0 when no response was sent (reset, hang). */
   status: number;
   /** The fault that shaped this call, e.g. 'latency', 'status', 'reset', 'random:status503'. */

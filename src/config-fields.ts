@@ -24,11 +24,12 @@ const CONTROL_CHARACTER = /\p{Cc}/u;
 
 /**
  * `true` or `false` in any case, as the seed reads `value.lower() == 'true'`; anything else is refused rather
- * than read as off, so the worker never silently disagrees with the seed (`1`, `yes`, `on` included).
+ * than read as off, so the worker never silently disagrees with the seed (`1`, `yes`, `on`, and ` true`
+ * with a space, which the seed reads as off, included).
  */
 export const booleanFlag = z
   .string()
-  .transform((v) => v.trim().toLowerCase())
+  .transform((v) => v.toLowerCase())
   .pipe(z.enum(['true', 'false'], { error: 'must be true or false (any case)' }))
   .transform((v) => v === 'true');
 

@@ -438,7 +438,9 @@ function memberUpdate({ store, caller, body }: RouteContext): Json {
     if (d.max_budget_in_team !== null) fields.max_budget = d.max_budget_in_team;
     if (d.tpm_limit !== null) fields.tpm_limit = d.tpm_limit;
     if (d.rpm_limit !== null) fields.rpm_limit = d.rpm_limit;
-    const budget = store.createBudget(fields, caller.userId ?? '');
+    const own = membership && store.isV108 ? store.budgetOf(membership) : null;
+    if (own) Object.assign(own, fields, { updated_at: nowIso() }); // 1.108.5 updates the member's row in place
+    const budget = own ?? store.createBudget(fields, caller.userId ?? '');
     if (membership) membership.budget_id = budget.budget_id;
     else store.putMembership({ user_id: userId, team_id: d.team_id, spend: 0, budget_id: budget.budget_id });
   }

@@ -118,7 +118,7 @@ class CreateEntriesResult(_Result):
 
 
 class MigrateEntriesResult(_Result):
-    status: Literal["migrated", "completed_partial_migration", "already_migrated", "user_not_found"]
+    status: Literal["migrated", "completed_partial_migration", "already_migrated"]
     team_id: str
     credits: float = None  # type: ignore[assignment]
     moved_keys: int

@@ -50,6 +50,10 @@ def test_result_model_matches_the_exported_schema(operation: str) -> None:
     assert shape(ours, ours.get("$defs", {}), False) == shape(theirs, theirs.get("$defs", {}), False)
 
 
+# Operator workflows, started by the CLI (doctor's repairs), not by the app: no Python model on purpose.
+OPERATOR_ONLY = {"repairFindings"}
+
+
 def test_every_exported_schema_has_a_model() -> None:
     names = {p.name.split(".")[0] for p in SCHEMAS.glob("*.input.json")}
-    assert names == set(INPUT_MODELS) == set(RESULT_MODELS)
+    assert names - OPERATOR_ONLY == set(INPUT_MODELS) == set(RESULT_MODELS)

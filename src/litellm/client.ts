@@ -48,6 +48,8 @@ export interface LiteLLMClientOptions {
   dispatcher?: Dispatcher;
   /** Told the outcome of every call, for metrics: the HTTP status, or `timeout` / `connection` / `aborted`. */
   onCall?: (route: string, outcome: string) => void;
+  /** `LiteLLM-Changed-By` of each call, from the configured name (see `TransportOptions.changedBy`). */
+  changedBy?: (configured: string) => string | undefined;
 }
 
 export class LiteLLMClient {

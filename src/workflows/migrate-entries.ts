@@ -24,14 +24,20 @@ export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateE
   const { orgId, userId, userSettings } = input;
 
   return saga.run(async () => {
+    // Recorded (a marker in history) before any activity is scheduled, as every read must be before a write.
     const settings = await local.getProvisioningSettings();
-    const user = await saga.step('read user', () => forward.getUser({ userId }));
+    const storedKeyToCheck = checkableStoredKey(input, settings.liteLLMBaseUrl);
+
+    // Level 1, reads only: the user, the org team, the user's keys, and whether LiteLLM knows the stored key.
+    const [user, team, keys, storedKey] = await saga.all([
+      () => saga.step('read user', () => forward.getUser({ userId })),
+      () => saga.step('read team', () => forward.getTeam({ teamId: orgId })),
+      () => saga.step('read keys', () => forward.listUserKeys({ userId })),
+      () => (storedKeyToCheck ? verifyStoredKey(saga, storedKeyToCheck) : Promise.resolve('not_checked' as const)),
+    ]);
     const nothingMoved = { teamId: orgId, movedKeys: 0, unknownKeys: 0, storedKey: 'not_checked' as const };
     // The seed raises here (sign-in fails); answering "done" would let a caller mark the user migrated.
     if (!user) throw ApplicationFailure.nonRetryable(`LiteLLM has no user ${userId}`, 'UserNotFound', { userId });
-
-    const team = await saga.step('read team', () => forward.getTeam({ teamId: orgId }));
-    const keys = await saga.step('read keys', () => forward.listUserKeys({ userId }));
     const keysToMove = keys.filter((key) => key.teamId !== orgId);
     const isMember = team?.memberUserIds.includes(userId) ?? false;
 
@@ -55,15 +61,22 @@ export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateE
     } else {
       credits = creditsFromUserBudget(user, userSettings);
       memberBudget = credits;
-      await createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: credits }, team);
       const previousBudget = user.maxBudget;
-      await saga.step(
-        'set user budget unlimited',
-        () => forward.updateUser({ userId, maxBudget: UNLIMITED_USER_BUDGET }),
-        { undo: () => compensation.updateUser({ userId, maxBudget: previousBudget ?? undefined }) }
-      );
+      // Level 2: the team with the credits, and the user's own budget, are independent.
+      await saga.all([
+        () => createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: credits ?? null }, team),
+        () =>
+          saga.step(
+            'set user budget unlimited',
+            () => forward.updateUser({ userId, maxBudget: UNLIMITED_USER_BUDGET }),
+            {
+              undo: () => compensation.updateUser({ userId, maxBudget: previousBudget ?? undefined }),
+            }
+          ),
+      ]);
     }
 
+    // Level 3: a member can only be added to a team that exists.
     if (!isMember) {
       await saga.step(
         'add user to team',
@@ -72,8 +85,12 @@ export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateE
       );
     }
 
-    const moved = await moveKeys(saga, keysToMove, orgId);
-    const verified = await checkStoredKey(saga, input, settings.liteLLMBaseUrl);
+    // Level 4: keys move (or are issued) only into a team the user is a member of; each key on its own.
+    const [moved, newKey] = await saga.all([
+      () => moveKeys(saga, keysToMove, orgId),
+      async (): Promise<string | undefined> =>
+        storedKey === 'invalid' ? (await issueCloudKey(saga, userId, orgId)).key : undefined,
+    ]);
 
     return {
       status,
@@ -81,25 +98,23 @@ export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateE
       ...(credits !== undefined ? { credits } : {}),
       movedKeys: moved.moved,
       unknownKeys: moved.unknown,
-      storedKey: verified.storedKey,
-      ...(verified.newKey ? { newKey: verified.newKey } : {}),
+      storedKey,
+      ...(newKey ? { newKey } : {}),
     };
   });
 }
 
-async function checkStoredKey(
-  saga: Saga,
-  input: MigrateEntriesInput,
-  liteLLMBaseUrl: string
-): Promise<{ storedKey: StoredKeyStatus; newKey?: string }> {
+/** The stored key, when it can be checked: only keys issued by this LiteLLM can be checked against it. */
+function checkableStoredKey(input: MigrateEntriesInput, liteLLMBaseUrl: string): string | undefined {
   const { llmApiKey, llmBaseUrl } = input.userSettings;
-  // Only keys issued by this LiteLLM can be checked against it.
-  if (!llmApiKey || !llmBaseUrl || llmBaseUrl.replace(/\/+$/, '') !== liteLLMBaseUrl) {
-    return { storedKey: 'not_checked' };
-  }
-  const storedKey = await saga.step('verify stored key', async (): Promise<StoredKeyStatus> => {
+  if (!llmApiKey || !llmBaseUrl || llmBaseUrl.replace(/\/+$/, '') !== liteLLMBaseUrl) return undefined;
+  return llmApiKey;
+}
+
+function verifyStoredKey(saga: Saga, key: string): Promise<StoredKeyStatus> {
+  return saga.step('verify stored key', async (): Promise<StoredKeyStatus> => {
     try {
-      return await verification.verifyKey({ key: llmApiKey });
+      return await verification.verifyKey({ key });
     } catch (err) {
       // LiteLLM unreachable or failing: we cannot tell, so keep the key (the seed rotated it on every blip).
       if (err instanceof ActivityFailure && !(err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) {
@@ -108,7 +123,4 @@ async function checkStoredKey(
       throw err;
     }
   });
-  if (storedKey !== 'invalid') return { storedKey };
-  const issued = await issueCloudKey(saga, input.userId, input.orgId);
-  return { storedKey, newKey: issued.key };
 }

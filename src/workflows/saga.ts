@@ -10,6 +10,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ChildWorkflowFailure,
   condition,
   ContinueAsNew,
   isCancellation,
@@ -19,8 +20,10 @@ import {
   TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
+  setCurrentDetails,
 } from '@temporalio/workflow';
 import { STATE } from '../search-attributes';
+import { currentDetails } from './operator-details';
 import {
   decideUpdate,
   resolveFailurePolicy,
@@ -80,7 +83,8 @@ function maskKeys(text: string): string {
 /** A short, secret-free description of why a step failed: the LiteLLM error type and message. */
 export function describeFailure(err: unknown): string {
   let cause: unknown = err;
-  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
+  while ((cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) && cause.cause)
+    cause = cause.cause;
   // A spent retry budget is a timeout whose cause is the last attempt's failure: name both.
   if (cause instanceof TimeoutFailure && cause.cause) return `${describeFailure(cause.cause)} (retry budget spent)`;
   if (cause instanceof ApplicationFailure) return maskKeys(`${cause.type ?? 'Error'}: ${cause.message}`);
@@ -131,7 +135,8 @@ export class Saga {
         return this.state();
       },
       {
-        validator: (decision: Decision) => {
+        validator: (decision: Decision, ...extra: unknown[]) => {
+          if (extra.length > 0) throw new Error('The decision is one argument: "retry", "rollback" or "skip"');
           if (!this.awaiting) throw new Error(`No decision is awaited: the operation is ${this.phase}`);
           if (!this.awaiting.allowed.includes(decision)) {
             throw new Error(
@@ -205,7 +210,7 @@ export class Saga {
    */
   async all<const B extends ReadonlyArray<() => Promise<unknown>>>(
     branches: B
-  ): Promise<{ -readonly [K in keyof B]: Awaited<ReturnType<B[K]>> }> {
+  ): Promise<{ -readonly [K in keyof B]: B[K] extends () => Promise<infer R> ? R : never }> {
     const scopes = branches.map(() => new CancellationScope());
     let firstFailure: unknown;
     const settled = await Promise.allSettled(
@@ -222,7 +227,7 @@ export class Saga {
     const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (firstFailure !== undefined || rejected) throw asError(firstFailure ?? rejected?.reason);
     return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as {
-      -readonly [K in keyof B]: Awaited<ReturnType<B[K]>>;
+      -readonly [K in keyof B]: B[K] extends () => Promise<infer R> ? R : never;
     };
   }
 
@@ -344,6 +349,7 @@ export class Saga {
 
   private setPhase(phase: OperationPhase): void {
     this.phase = phase;
+    setCurrentDetails(currentDetails(workflowInfo().workflowId, this.state()));
     upsertSearchAttributes([{ key: STATE, value: SEARCH_ATTRIBUTE_STATE[phase] }]);
   }
 }

@@ -91,7 +91,7 @@ describe('configuration', () => {
     expect(loadTemporalConfig({ TEMPORAL_API_KEY: 'cloud-key' }).tls).toBe(true);
   });
 
-  it.each(['true', 'True', 'TRUE', ' tRuE '])('reads ENABLE_BILLING=%j as on, as the seed does', (value) => {
+  it.each(['true', 'True', 'TRUE', 'tRuE'])('reads ENABLE_BILLING=%j as on, as the seed does', (value) => {
     expect(loadProvisioningConfig({ ENABLE_BILLING: value, DEFAULT_INITIAL_BUDGET: '25' }).defaultInitialBudget).toBe(
       25
     );
@@ -104,11 +104,14 @@ describe('configuration', () => {
   });
 
   // The seed reads `value.lower() == 'true'`: 1, yes and on are off there. Refused here rather than guessed.
-  it.each(['1', '0', 'yes', 'no', 'on', '', 'truthy'])('refuses ENABLE_BILLING=%j naming the variable', (value) => {
-    const error = errorOf(() => loadWorkerConfig({ ...minimal, ENABLE_BILLING: value }));
-    expect(error.variables).toEqual(['ENABLE_BILLING']);
-    expect(error.message).toContain('ENABLE_BILLING: must be true or false');
-  });
+  it.each(['1', '0', 'yes', 'no', 'on', '', 'truthy', ' true', 'true\n'])(
+    'refuses ENABLE_BILLING=%j naming the variable',
+    (value) => {
+      const error = errorOf(() => loadWorkerConfig({ ...minimal, ENABLE_BILLING: value }));
+      expect(error.variables).toEqual(['ENABLE_BILLING']);
+      expect(error.message).toContain('ENABLE_BILLING: must be true or false');
+    }
+  );
 
   it.each([
     ['LITELLM_API_URL', 'ftp://llm.example.com'],

@@ -197,12 +197,58 @@ describe('migrateEntries', () => {
     expect(bench.emulator.snapshot()).toEqual(before);
   });
 
+  it('two steps of one parallel level failing: decisions are asked one at a time, and retrying both completes', async () => {
+    // Level 2 runs "create or update team" and "set user budget unlimited" together; both fail for good.
+    bench.emulator.faults.add(stepFailure('/team/new', 0));
+    bench.emulator.faults.add(stepFailure('/user/update', 0));
+    const result = await bench.withWorker(async (client) => {
+      const handle = await client.startMigrateEntries(input({ failurePolicy: { onFailure: 'pause' } }));
+      const first = await eventually(async () => (await client.getState(handle.workflowId)).awaiting);
+      const failed = (await client.getState(handle.workflowId)).steps.filter((s) => s.status === 'failed');
+      expect(failed.map((s) => s.name).sort()).toEqual(['create or update team', 'set user budget unlimited']);
+      await client.resume(handle.workflowId);
+      const second = await eventually(async () => {
+        const awaiting = (await client.getState(handle.workflowId)).awaiting;
+        return awaiting && awaiting.step !== first.step ? awaiting : undefined;
+      });
+      expect([first.step, second.step].sort()).toEqual(['create or update team', 'set user budget unlimited']);
+      await client.resume(handle.workflowId);
+      return handle.result();
+    });
+    expect(result.status).toBe('migrated');
+  });
+
+  it('a failure inside a parallel level under the pause policy, then rollback: the sibling done is undone too', async () => {
+    const before = bench.emulator.snapshot();
+    bench.emulator.faults.add(stepFailure('/user/update', 0));
+    await bench.withWorker(async (client) => {
+      const handle = await client.startMigrateEntries(input({ failurePolicy: { onFailure: 'pause' } }));
+      await eventually(async () => ((await client.getState(handle.workflowId)).awaiting ? true : undefined));
+      await client.rollback(handle.workflowId);
+      await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      const steps = (await client.getState(handle.workflowId)).steps;
+      expect(steps.find((s) => s.name === 'create or update team')?.status).toBe('compensated');
+    });
+    expect(bench.emulator.snapshot()).toEqual(before);
+  });
+
   it('refuses a decision that does not fit the state', async () => {
     await bench.withWorker(async (client) => {
       const handle = await pauseAt(client, '/team/member_add');
       await client.resume(handle.workflowId);
       await handle.result();
       await expect(client.resume(handle.workflowId)).rejects.toThrow(/No decision is awaited|not found|completed/);
+    });
+  });
+
+  it('refuses a decision with extra arguments: ["retry", "extra"] is not a retry', async () => {
+    await bench.withWorker(async (client) => {
+      const handle = await pauseAt(client, '/team/member_add');
+      const untyped = client.client.workflow.getHandle(handle.workflowId);
+      await expect(untyped.executeUpdate('decide', { args: ['retry', 'extra'] })).rejects.toThrow();
+      expect((await client.getState(handle.workflowId)).awaiting?.step).toBe('add user to team');
+      await client.rollback(handle.workflowId);
+      await handle.result().catch(() => undefined);
     });
   });
 
