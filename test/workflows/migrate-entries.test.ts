@@ -159,6 +159,12 @@ describe('migrateEntries', () => {
     expect(bench.emulator.snapshot()).toEqual(before);
   });
 
+  /** True when the run's history shows a timer that fired: the operator timeout (no other timer in a migration). */
+  async function operatorTimerFired(workflowId: string): Promise<boolean> {
+    const history = await bench.env.client.workflow.getHandle(workflowId).fetchHistory();
+    return (history.events ?? []).some((e) => e.timerFiredEventAttributes);
+  }
+
   async function pauseAt(client: LiteLLMWorkflowsClient, route: string) {
     bench.emulator.faults.add(stepFailure(route, 0));
     const handle = await client.startMigrateEntries(input({ failurePolicy: { onFailure: 'pause' } }));
@@ -195,6 +201,35 @@ describe('migrateEntries', () => {
       expect(((failure as WorkflowFailedError).cause as ApplicationFailure).type).toBe('OperationRolledBack');
     });
     expect(bench.emulator.snapshot()).toEqual(before);
+  });
+
+  it('when nobody decides within operatorTimeout, the default decision rollback is taken and LiteLLM restored', async () => {
+    const before = bench.emulator.snapshot();
+    bench.emulator.faults.add(stepFailure('/key/update', 0));
+    const failure = await bench.withWorker(async (client) => {
+      const handle = await client.startMigrateEntries(
+        input({ failurePolicy: { onFailure: 'pause', operatorTimeout: '2s', defaultDecision: 'rollback' } })
+      );
+      const outcome = await handle.result().catch((err: unknown) => err);
+      // It waited for an operator, and the operator timeout's timer is what ended the wait.
+      expect(await operatorTimerFired(handle.workflowId)).toBe(true);
+      return outcome;
+    });
+    expect(((failure as WorkflowFailedError).cause as ApplicationFailure).type).toBe('OperationRolledBack');
+    expect(bench.emulator.snapshot()).toEqual(before);
+  });
+
+  it('when nobody decides within operatorTimeout, the default decision retry is taken and the migration completes', async () => {
+    bench.emulator.faults.add(stepFailure('/team/member_add', 0));
+    const result = await bench.withWorker(async (client) => {
+      const handle = await client.startMigrateEntries(
+        input({ failurePolicy: { onFailure: 'pause', operatorTimeout: '2s', defaultDecision: 'retry' } })
+      );
+      const value = await handle.result();
+      expect(await operatorTimerFired(handle.workflowId)).toBe(true);
+      return value;
+    });
+    expect(result.status).toBe('migrated');
   });
 
   it('two steps of one parallel level failing: decisions are asked one at a time, and retrying both completes', async () => {
