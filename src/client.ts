@@ -8,8 +8,10 @@
  * ```
  */
 import {
+  ApplicationFailure,
   Client,
   Connection,
+  WorkflowFailedError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type WorkflowHandle,
@@ -21,6 +23,7 @@ import { createDataConverter } from './codec/data-converter';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { temporalConnectionOptions, type TemporalConfig } from './config';
 import { doctorInputSchema, InvalidInputError, inputSchemas, migrateFleetInputSchema, parseInput } from './inputs';
+import { redactText } from './redact';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from './search-attributes';
 import {
   decideUpdate,
@@ -50,6 +53,24 @@ import { staticDetails, staticSummary } from './workflows/operator-details';
 import { DOCTOR_WORKFLOW_ID, doctorProgressQuery, type DoctorInput, type DoctorProgress } from './doctor/contract';
 
 export { InvalidInputError };
+
+/** `getStatus`: a running operation's state, or how a finished one ended (read without a worker). */
+export type OperationStatus =
+  | ({ status: 'running' } & OperationState)
+  | { status: 'completed'; result: unknown }
+  | ({
+      status: 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+      /** Redacted. */
+      error: string;
+      failureType?: string;
+    } & Partial<OperationState>);
+
+const FINISHED_STATUS: Partial<Record<string, 'failed' | 'cancelled' | 'terminated' | 'timed_out'>> = {
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+};
 
 /** Another operation on the same entity is running; it carries that run's workflow id. */
 export class OperationInProgressError extends Error {
@@ -269,9 +290,33 @@ export class LiteLLMWorkflowsClient {
     return this.client.workflow.getHandle(workflowId).query(doctorProgressQuery);
   }
 
-  /** The operation's progress: each step, the last error, the decision awaited. */
+  /** The operation's progress: each step, the last error, the decision awaited. Needs a worker (a query). */
   getState(workflowId: string): Promise<OperationState> {
     return this.client.workflow.getHandle(workflowId).query(stateQuery);
+  }
+
+  /**
+   * Where an operation stands. A running one answers the `state` query; a finished one is read from the
+   * server alone (its result, or its failure with the state a rollback attached), so no worker is needed.
+   */
+  async getStatus(workflowId: string): Promise<OperationStatus> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    const { status } = await handle.describe();
+    if (status.name === 'RUNNING') return { status: 'running', ...(await handle.query(stateQuery)) };
+    try {
+      return { status: 'completed', result: await handle.result() };
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      const cause = err.cause;
+      const state =
+        cause instanceof ApplicationFailure ? (cause.details?.[0] as OperationState | undefined) : undefined;
+      return {
+        status: FINISHED_STATUS[status.name] ?? 'failed',
+        error: redactText(cause?.message ?? err.message),
+        failureType: (cause instanceof ApplicationFailure ? cause.type : cause?.name) ?? undefined,
+        ...(state?.phase ? state : {}),
+      };
+    }
   }
 
   /** Operator: run the failed step again (for example after LiteLLM was fixed). */
