@@ -33,7 +33,6 @@ import {
   type DowngradeEntriesInput,
   type FailurePolicy,
   type MigrateEntriesInput,
-  type OperationState,
   type SetTeamBudgetInput,
 } from './workflows/definitions';
 
@@ -152,7 +151,7 @@ const LAUNCH: { [N in Startable]: (client: LiteLLMWorkflowsClient, input: never)
 };
 
 /** A command on a running operation, named by --workflow-id or the business keys that make its id. */
-function steer(usage: string, act: (client: LiteLLMWorkflowsClient, id: string) => Promise<OperationState>): Command {
+function steer(usage: string, act: (client: LiteLLMWorkflowsClient, id: string) => Promise<object>): Command {
   return {
     usage: `--workflow-id ID | --org ID --user ID | --team ID | --purchase ID   ${usage}`,
     flags: SELECTOR_FLAGS,
@@ -272,7 +271,8 @@ export const COMMANDS: Record<string, Command> = {
       ...failurePolicy(v),
     })
   ),
-  status: steer('the steps, the last error, the decision awaited', (w, id) => w.getState(id)),
+  // A finished run is read from the server, so `status` needs no worker (a query would wait for one).
+  status: steer('the steps, the last error, the decision awaited', (w, id) => w.getStatus(id)),
   resume: steer('run the failed step again', (w, id) => w.resume(id)),
   rollback: steer('undo what the operation did', (w, id) => w.rollback(id)),
   skip: steer('leave a failed undo step as it is, go on undoing', (w, id) => w.skip(id)),

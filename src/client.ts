@@ -8,18 +8,22 @@
  * ```
  */
 import {
+  ApplicationFailure,
   Client,
   Connection,
+  WorkflowFailedError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
+  type WorkflowHandleWithStartDetails,
   type WorkflowIdReusePolicy,
 } from '@temporalio/client';
 import { createDataConverter } from './codec/data-converter';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { temporalConnectionOptions, type TemporalConfig } from './config';
 import { doctorInputSchema, InvalidInputError, inputSchemas, migrateFleetInputSchema, parseInput } from './inputs';
+import { redactText } from './redact';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from './search-attributes';
 import {
   decideUpdate,
@@ -50,6 +54,24 @@ import { DOCTOR_WORKFLOW_ID, doctorProgressQuery, type DoctorInput, type DoctorP
 
 export { InvalidInputError };
 
+/** `getStatus`: a running operation's state, or how a finished one ended (read without a worker). */
+export type OperationStatus =
+  | ({ status: 'running' } & OperationState)
+  | { status: 'completed'; result: unknown }
+  | ({
+      status: 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+      /** Redacted. */
+      error: string;
+      failureType?: string;
+    } & Partial<OperationState>);
+
+const FINISHED_STATUS: Partial<Record<string, 'failed' | 'cancelled' | 'terminated' | 'timed_out'>> = {
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+};
+
 /** Another operation on the same entity is running; it carries that run's workflow id. */
 export class OperationInProgressError extends Error {
   constructor(
@@ -75,10 +97,24 @@ export class DecisionRefusedError extends Error {
 type Workflows = typeof workflows;
 type ResultOf<N extends OperationName> = Awaited<ReturnType<Workflows[N]>>;
 
+/** Operations a user waits for (sign-in, migration): started eagerly when {@link ClientOptions.eagerStart}. */
+const LATENCY_SENSITIVE: readonly OperationName[] = ['createEntries', 'migrateEntries'];
+
+export interface ClientOptions {
+  /**
+   * Eager workflow start for create-entries and migrate: the server hands the first workflow task straight
+   * back to a worker in this process, saving a dispatch round trip. Only when this client's connection is the
+   * `NativeConnection` of a worker in the same process (an SDK requirement) and the server enables it
+   * (`system.enableEagerWorkflowStart`); the server falls back to a normal start otherwise. @default false
+   */
+  eagerStart?: boolean;
+}
+
 export class LiteLLMWorkflowsClient {
   constructor(
     readonly client: Client,
-    readonly taskQueue: string
+    readonly taskQueue: string,
+    private readonly options: ClientOptions = {}
   ) {}
 
   /** Connects with the encrypting data converter, so inputs go out encrypted and results come back readable. */
@@ -254,9 +290,33 @@ export class LiteLLMWorkflowsClient {
     return this.client.workflow.getHandle(workflowId).query(doctorProgressQuery);
   }
 
-  /** The operation's progress: each step, the last error, the decision awaited. */
+  /** The operation's progress: each step, the last error, the decision awaited. Needs a worker (a query). */
   getState(workflowId: string): Promise<OperationState> {
     return this.client.workflow.getHandle(workflowId).query(stateQuery);
+  }
+
+  /**
+   * Where an operation stands. A running one answers the `state` query; a finished one is read from the
+   * server alone (its result, or its failure with the state a rollback attached), so no worker is needed.
+   */
+  async getStatus(workflowId: string): Promise<OperationStatus> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    const { status } = await handle.describe();
+    if (status.name === 'RUNNING') return { status: 'running', ...(await handle.query(stateQuery)) };
+    try {
+      return { status: 'completed', result: await handle.result() };
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      const cause = err.cause;
+      const state =
+        cause instanceof ApplicationFailure ? (cause.details?.[0] as OperationState | undefined) : undefined;
+      return {
+        status: FINISHED_STATUS[status.name] ?? 'failed',
+        error: redactText(cause?.message ?? err.message),
+        failureType: (cause instanceof ApplicationFailure ? cause.type : cause?.name) ?? undefined,
+        ...(state?.phase ? state : {}),
+      };
+    }
   }
 
   /** Operator: run the failed step again (for example after LiteLLM was fixed). */
@@ -302,7 +362,7 @@ export class LiteLLMWorkflowsClient {
     workflowId: string,
     ids: { orgId?: string; userId?: string; teamId?: string },
     reusePolicy: WorkflowIdReusePolicy = 'ALLOW_DUPLICATE'
-  ): Promise<WorkflowHandleWithFirstExecutionRunId<Workflows[N]>> {
+  ): Promise<WorkflowHandleWithStartDetails<Workflows[N]>> {
     const searchAttributes = [
       ...(ids.orgId ? [{ key: ORG_ID, value: ids.orgId }] : []),
       ...(ids.userId ? [{ key: USER_ID, value: ids.userId }] : []),
@@ -318,6 +378,7 @@ export class LiteLLMWorkflowsClient {
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: reusePolicy,
         typedSearchAttributes: searchAttributes,
+        ...(this.options.eagerStart && LATENCY_SENSITIVE.includes(operation) ? { requestEagerStart: true } : {}),
         // What the Web UI shows above the history; the saga keeps the current details up to date.
         staticSummary: staticSummary(operation, ids, policy),
         staticDetails: staticDetails(operation, ids, policy),

@@ -18,7 +18,16 @@ export const entityId = z
   .refine((v) => !CONTROL_CHARS.test(v), 'must not contain control characters')
   .refine((v) => v.trim() === v, 'must not start or end with white space');
 
-const budget = z.number({ error: 'must be a finite number' }).nonnegative('must not be negative');
+/**
+ * Upper bound of every budget and amount, in USD: far below the 1e9 user budget that means "unlimited" (so
+ * no written budget can be mistaken for it), far above any real budget. Unlimited is `null`, not a big number.
+ */
+export const MAX_BUDGET_USD = 100_000_000;
+
+const budget = z
+  .number({ error: 'must be a finite number' })
+  .nonnegative('must not be negative')
+  .max(MAX_BUDGET_USD, `must be at most ${MAX_BUDGET_USD} (USD; null means unlimited)`);
 const duration = z.union([
   z.number().int().positive(),
   z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|days?|hours?|minutes?)$/),
@@ -63,7 +72,13 @@ export const createEntriesInputSchema = z.strictObject({
 export const legacyUserSettingsSchema = z
   .strictObject({
     userVersion: z.number().int().nonnegative().describe('`user_version`; the billing-margin upgrade applies below 4.'),
-    billingMargin: z.number().positive().nullable().optional().describe('`billing_margin`; null or 1 means none.'),
+    billingMargin: z
+      .number()
+      .nonnegative('must not be negative')
+      .max(1000, 'must be at most 1000')
+      .nullable()
+      .optional()
+      .describe('`billing_margin`; null, 0 or 1 means none (the seed ignores a falsy margin).'),
     llmApiKey: z
       .string()
       .min(1)

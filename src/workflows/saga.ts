@@ -17,9 +17,10 @@ import {
   log,
   metricMeter,
   setHandler,
+  TimeoutFailure,
   upsertSearchAttributes,
-  workflowInfo,
   setCurrentDetails,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { STATE } from '../search-attributes';
 import { currentDetails } from './operator-details';
@@ -84,6 +85,8 @@ export function describeFailure(err: unknown): string {
   let cause: unknown = err;
   while ((cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) && cause.cause)
     cause = cause.cause;
+  // A spent retry budget is a timeout whose cause is the last attempt's failure: name both.
+  if (cause instanceof TimeoutFailure && cause.cause) return `${describeFailure(cause.cause)} (retry budget spent)`;
   if (cause instanceof ApplicationFailure) return maskKeys(`${cause.type ?? 'Error'}: ${cause.message}`);
   if (cause instanceof Error) return maskKeys(`${cause.name}: ${cause.message}`);
   return maskKeys(String(cause));
@@ -156,8 +159,7 @@ export class Saga {
 
   /** Runs the workflow body; on failure or cancellation rolls back what was done. */
   async run<T>(body: () => Promise<T>): Promise<T> {
-    // Clients start runs with LiteLLMState=Running already: one history event less per run.
-    if (workflowInfo().typedSearchAttributes.get(STATE) !== SEARCH_ATTRIBUTE_STATE.running) this.setPhase('running');
+    // No search-attribute event here: every workflow's first line (beginOperation) set LiteLLMState=Running.
     try {
       const result = await body();
       this.setPhase('completed');

@@ -1,6 +1,7 @@
 /**
  * Steps more than one workflow takes, each with its undo: the org team, key moves, key issuance.
  */
+import { patched, workflowInfo } from '@temporalio/workflow';
 import { openHandsCloudKeyAlias } from '../domain/aliases';
 import { compensation, forward, local, type LiteLLMActivities } from './activity-options';
 import type { Saga } from './saga';
@@ -31,24 +32,26 @@ export function createOrUpdateTeam(
   });
 }
 
-/** Moves each key into `teamId`, each with its own undo back to the team it came from. */
+/** Moves every key into `teamId` together, each with its own undo back to the team it came from. */
 export async function moveKeys(
   saga: Saga,
   keys: KeySummary[],
   teamId: string | null
 ): Promise<{ moved: number; unknown: number }> {
-  let moved = 0;
-  let unknown = 0;
-  for (const key of keys) {
-    const outcome = await saga.step(
-      `move key ${key.tokenHash.slice(0, 8)}`,
-      () => forward.updateKey({ keyOrHash: key.tokenHash, teamId }),
-      { undo: () => compensation.updateKey({ keyOrHash: key.tokenHash, teamId: key.teamId }) }
-    );
-    // A key LiteLLM no longer knows is reported, not swallowed (the seed logged and went on silently).
-    if (outcome.outcome === 'updated') moved += 1;
-    else unknown += 1;
-  }
+  // All at once (one level): each key is its own step with its own undo.
+  const outcomes = await saga.all(
+    keys.map(
+      (key) => () =>
+        saga.step(
+          `move key ${key.tokenHash.slice(0, 8)}`,
+          () => forward.updateKey({ keyOrHash: key.tokenHash, teamId }),
+          { undo: () => compensation.updateKey({ keyOrHash: key.tokenHash, teamId: key.teamId }) }
+        )
+    )
+  );
+  // A key LiteLLM no longer knows is reported, not swallowed (the seed logged and went on silently).
+  const moved = outcomes.filter((o) => o.outcome === 'updated').length;
+  const unknown = outcomes.length - moved;
   return { moved, unknown };
 }
 
@@ -62,7 +65,10 @@ export async function issueCloudKey(
   userId: string,
   orgId: string
 ): Promise<Awaited<ReturnType<LiteLLMActivities['generateKey']>>> {
-  const issuanceId = await local.newIssuanceId();
+  // Runs started before random issuance ids keep the id they derived their key from (README: patching).
+  const issuanceId = patched('random-issuance-id')
+    ? await local.newIssuanceId()
+    : `${workflowInfo().workflowId}/${workflowInfo().runId}/key`;
   const keyAlias = openHandsCloudKeyAlias(userId, orgId);
   return saga.step('generate key', () => forward.generateKey({ userId, teamId: orgId, keyAlias, issuanceId }), {
     undo: () => compensation.deleteIssuedKey({ issuanceId }),
