@@ -30,8 +30,10 @@ Commands (add --wait to wait for the result; --on-failure rollback|pause sets th
   status          --workflow-id ID | --org ID --user ID | --team ID
   resume          (same selectors as status)   run the failed step again
   rollback        (same selectors as status)   undo what the operation did
-  doctor          [--page-size N] [--max-findings N] [--progress]   read all of LiteLLM, report residue
-                  (writes nothing; with --wait: the report as JSON, a table on stderr)
+  doctor          [--page-size N] [--max-findings N] [--progress] [--repair [--concurrency N]]
+                  read all of LiteLLM and report residue (writes nothing; with --wait: the report as JSON,
+                  a table on stderr); --repair waits for the report, then heals every finding that has a
+                  repair through the fleet window (fleet id doctor-repair: fleet-status/-pause/-resume/-cancel)
 ${FLEET_USAGE}
   health          can the worker reach Temporal and LiteLLM? (its configuration; exit 0 or 1)
 
@@ -56,6 +58,7 @@ const OPTIONS = {
   'page-size': { type: 'string' },
   'max-findings': { type: 'string' },
   progress: { type: 'boolean' },
+  repair: { type: 'boolean' },
   'on-failure': { type: 'string' },
   wait: { type: 'boolean' },
   file: { type: 'string' },
@@ -175,14 +178,26 @@ async function doctorCommand(workflows: LiteLLMWorkflowsClient, values: Values):
     ...(pageSize !== undefined ? { pageSize } : {}),
     ...(maxFindings !== undefined ? { maxFindings } : {}),
   });
-  if (!values.wait) {
+  if (!values.wait && !values.repair) {
     print({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, status: 'started' });
     return EXIT.ok;
   }
   const report = await handle.result();
-  print({ workflowId: handle.workflowId, status: 'completed', report });
   process.stderr.write(`${renderDoctorTable(report)}\n`);
-  return EXIT.ok;
+  if (!values.repair) {
+    print({ workflowId: handle.workflowId, status: 'completed', report });
+    return EXIT.ok;
+  }
+  const concurrency = numberOption(values, 'concurrency');
+  const repair = await workflows.startRepair(report, undefined, concurrency ? { liteLLMConcurrency: concurrency } : {});
+  const result = await repair.result();
+  print({
+    workflowId: handle.workflowId,
+    status: 'completed',
+    report,
+    repair: { workflowId: repair.workflowId, ...result },
+  });
+  return result.failed + result.rolledBack + result.cancelled > 0 ? EXIT.failed : EXIT.ok;
 }
 
 /** Waits for the result; a failed or rolled-back operation prints its state and exits 1. */

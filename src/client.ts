@@ -19,7 +19,14 @@ import {
 import { createDataConverter } from './codec/data-converter';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { temporalConnectionOptions, type TemporalConfig } from './config';
-import { doctorInputSchema, InvalidInputError, inputSchemas, migrateFleetInputSchema, parseInput } from './inputs';
+import {
+  doctorInputSchema,
+  repairFleetInputSchema,
+  InvalidInputError,
+  inputSchemas,
+  migrateFleetInputSchema,
+  parseInput,
+} from './inputs';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from './search-attributes';
 import {
   decideUpdate,
@@ -42,7 +49,14 @@ import {
   type WindowProgress,
 } from './workflows/child-window';
 import type * as workflows from './workflows';
-import { DOCTOR_WORKFLOW_ID, doctorProgressQuery, type DoctorInput, type DoctorProgress } from './doctor/contract';
+import {
+  DOCTOR_WORKFLOW_ID,
+  doctorProgressQuery,
+  type DoctorInput,
+  type DoctorProgress,
+  type DoctorReport,
+} from './workflows/doctor-contract';
+import type { RepairFleetInput } from './workflows/repair-fleet';
 
 export { InvalidInputError };
 
@@ -248,6 +262,35 @@ export class LiteLLMWorkflowsClient {
   /** Where a running doctor is: pages read, counts so far, findings kept. */
   doctorProgress(workflowId = DOCTOR_WORKFLOW_ID): Promise<DoctorProgress> {
     return this.client.workflow.getHandle(workflowId).query(doctorProgressQuery);
+  }
+
+  /**
+   * Repairs a doctor report's findings through the fleet window (workflow id `litellm-fleet:<repairId>`, so
+   * `fleetProgress` and `controlFleet` steer it like a migration fleet). Findings without a repair are skipped.
+   */
+  async startRepair(
+    report: Pick<DoctorReport, 'findings'>,
+    repairId = 'doctor-repair',
+    options: Omit<RepairFleetInput, 'repairs'> = {}
+  ) {
+    const input: RepairFleetInput = {
+      ...options,
+      repairs: report.findings.flatMap((f) => (f.repair ? [f.repair] : [])),
+    };
+    parseInput('repairFleet', repairFleetInputSchema, input);
+    const workflowId = fleetWorkflowId(repairId);
+    try {
+      return await this.client.workflow.start<Workflows['repairFleet']>('repairFleet', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new OperationInProgressError(workflowId, 'repairFleet');
+      throw err;
+    }
   }
 
   /** The operation's progress: each step, the last error, the decision awaited. */

@@ -1,5 +1,5 @@
-import { diagnoseKey, diagnoseUser, type UserFacts } from '../../src/doctor/classify';
-import type { DoctorKey } from '../../src/doctor/findings';
+import { diagnoseKey, diagnoseUser, type UserFacts } from '../../src/domain/doctor-classify';
+import type { DoctorKey } from '../../src/domain/doctor-findings';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 
 const ctx = { defaultTeamId: 'default' };

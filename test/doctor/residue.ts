@@ -3,8 +3,8 @@
  * hundred users. `expected` is what a correct doctor must report, class by class and entity by entity.
  */
 import type { Emulator } from '../../emulator';
-import { PROXY_ADMIN_USER_ID } from '../../src/doctor/classify';
-import { emptyCounts, type ClassCounts, type DoctorClass } from '../../src/doctor/findings';
+import { PROXY_ADMIN_USER_ID } from '../../src/domain/doctor-classify';
+import { emptyCounts, type ClassCounts, type DoctorClass } from '../../src/domain/doctor-findings';
 import { openHandsCloudKeyAlias } from '../../src/domain/aliases';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 

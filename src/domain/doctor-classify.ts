@@ -6,9 +6,9 @@
  * `user_id == org_id`). A user's budget at the "migrated" sentinel (or never set) means the personal account
  * was moved into that team; a finite budget means it was not (or was downgraded back).
  */
-import { isUnlimitedUserBudget } from '../domain/budgets';
-import type { DoctorKey, Finding } from './findings';
-import type { AccountState, FindingClass } from './findings';
+import { isUnlimitedUserBudget } from './budgets';
+import type { DoctorKey, Finding } from './doctor-findings';
+import type { AccountState, FindingClass } from './doctor-findings';
 
 /** The proxy admin the master key acts as: a member of every team, never an OpenHands user. */
 export const PROXY_ADMIN_USER_ID = 'default_user_id';
@@ -193,6 +193,6 @@ export function diagnoseKey(key: DoctorKey, exists: { user: boolean; team: boole
       teamId: key.teamId,
       missing: reason === 'user_gone' ? 'user' : 'team',
     },
-    repair: { kind: 'deleteOrphanKey', tokenHash: key.tokenHash, keyAlias: key.keyAlias, reason },
+    repair: { kind: 'deleteOrphanKey', tokenHash: key.tokenHash, keyAlias: key.keyAlias, userId: key.userId, reason },
   };
 }
