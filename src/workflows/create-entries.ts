@@ -1,4 +1,5 @@
 import { openHandsCloudKeyAlias } from '../domain/aliases';
+import { createTeamBudget } from '../domain/decisions';
 import { compensation, forward, local } from './activity-options';
 import type { CreateEntriesInput, CreateEntriesResult } from './definitions';
 import { beginOperation } from './begin-operation';
@@ -19,7 +20,7 @@ export async function createEntries(raw: CreateEntriesInput): Promise<CreateEntr
     const settings = await local.getProvisioningSettings();
     const team = await saga.step('read team', () => forward.getTeam({ teamId: orgId }));
     // New members of an existing org inherit its budget (null = unlimited); a new team gets the default.
-    const teamBudget = team ? team.maxBudget : settings.defaultInitialBudget;
+    const teamBudget = createTeamBudget(team, settings.defaultInitialBudget);
 
     await createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: teamBudget }, team);
 

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import { isUnlimitedUserBudget, UNLIMITED_USER_BUDGET } from '../domain/budgets';
-import { creditsFromUserBudget } from '../domain/migration';
+import { UNLIMITED_USER_BUDGET } from '../domain/budgets';
+import { decideMigration } from '../domain/decisions';
 import { compensation, forward, local, verification } from './activity-options';
 import type { MigrateEntriesInput, MigrateEntriesResult } from './definitions';
 import { beginOperation } from './begin-operation';
@@ -20,7 +20,7 @@ type StoredKeyStatus = MigrateEntriesResult['storedKey'];
 export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateEntriesResult> {
   const input = beginOperation('migrateEntries', raw);
   const saga = new Saga('migrateEntries', input.failurePolicy);
-  const { orgId, userId, userSettings } = input;
+  const { orgId, userId } = input;
 
   return saga.run(async () => {
     const settings = await local.getProvisioningSettings();
@@ -30,21 +30,14 @@ export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateE
 
     const team = await saga.step('read team', () => forward.getTeam({ teamId: orgId }));
     const keys = await saga.step('read keys', () => forward.listUserKeys({ userId }));
-    const keysToMove = keys.filter((key) => key.teamId !== orgId);
-    const isMember = team?.memberUserIds.includes(userId) ?? false;
+    const decision = decideMigration({ user, team, keys }, input);
+    if (decision.status === 'already_migrated') return { status: 'already_migrated', ...nothingMoved };
+    const { status, credits, teamBudget, addMember, keysToMove } = decision;
 
-    let status: MigrateEntriesResult['status'] = 'migrated';
-    let credits: number | undefined;
-    let memberBudget: number | null;
-    if (isUnlimitedUserBudget(user.maxBudget)) {
-      // The seed's "already migrated" test. Without an org team there is nothing we could finish.
-      if (!team || (isMember && keysToMove.length === 0)) return { status: 'already_migrated', ...nothingMoved };
-      status = 'completed_partial_migration';
-      memberBudget = team.maxBudget;
-    } else {
-      credits = creditsFromUserBudget(user, userSettings);
-      memberBudget = credits;
-      await createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: credits }, team);
+    if (teamBudget !== undefined) {
+      await createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: teamBudget }, team);
+    }
+    if (decision.setUserUnlimited) {
       const previousBudget = user.maxBudget;
       await saga.step(
         'set user budget unlimited',
@@ -53,10 +46,10 @@ export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateE
       );
     }
 
-    if (!isMember) {
+    if (addMember) {
       await saga.step(
         'add user to team',
-        () => forward.addUserToTeam({ userId, teamId: orgId, maxBudgetInTeam: memberBudget }),
+        () => forward.addUserToTeam({ userId, teamId: orgId, maxBudgetInTeam: addMember.maxBudgetInTeam }),
         { undo: () => compensation.removeUserFromTeam({ userId, teamId: orgId }) }
       );
     }

@@ -3,7 +3,6 @@
  * hundred users. `expected` is what a correct doctor must report, class by class and entity by entity.
  */
 import type { Emulator } from '../../emulator';
-import { PROXY_ADMIN_USER_ID } from '../../src/domain/doctor-classify';
 import { emptyCounts, type ClassCounts, type DoctorClass } from '../../src/domain/doctor-findings';
 import { openHandsCloudKeyAlias } from '../../src/domain/aliases';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
@@ -161,4 +160,3 @@ export function findingIds(findings: Array<{ class: string; userId?: string; key
     .sort();
 }
 
-export { PROXY_ADMIN_USER_ID };
