@@ -2,7 +2,7 @@
 /**
  * `litellm-workflows`: start and steer the workflows from a shell. Output is JSON on stdout.
  * Exit codes: 0 completed (or nothing to do), 1 failed or rolled back, 2 bad input, 3 another operation on
- * the same entity is running.
+ * the same entity is running, 4 `--plan`: something would change.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -15,12 +15,18 @@ import { FLEET_COMMANDS, FLEET_USAGE, fleetCommand, FleetUsageError } from './cl
 import { runHealthCheck } from './health';
 import { redact } from './redact';
 import { legacyWorkflowIds, workflowIds, type FailurePolicy } from './workflows/definitions';
+import type { PlannedOperation } from './workflows/plan-contract';
+import type * as workflows from './workflows';
 
-export const EXIT = { ok: 0, failed: 1, badInput: 2, inProgress: 3 } as const;
+type Workflows = typeof workflows;
+
+export const EXIT = { ok: 0, failed: 1, badInput: 2, inProgress: 3, wouldChange: 4 } as const;
 
 const USAGE = `Usage: litellm-workflows <command> [options]
 
-Commands (add --wait to wait for the result; --on-failure rollback|pause sets the failure policy):
+Commands (add --wait to wait for the result; --on-failure rollback|pause sets the failure policy;
+--plan shows what the command would do, step by step, writing nothing: exit 0 nothing would change,
+4 something would):
   create-entries  --org ID --user ID [--email E] [--create-user]
   migrate         --org ID --user ID [--user-version N] [--billing-margin X]
                   [--llm-api-key-file PATH] [--llm-base-url URL]
@@ -59,6 +65,7 @@ const OPTIONS = {
   'max-findings': { type: 'string' },
   progress: { type: 'boolean' },
   repair: { type: 'boolean' },
+  plan: { type: 'boolean' },
   'on-failure': { type: 'string' },
   wait: { type: 'boolean' },
   file: { type: 'string' },
@@ -99,59 +106,104 @@ function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+type Operation = { [N in PlannedOperation]: { operation: N; input: Parameters<Workflows[N]>[0] } }[PlannedOperation];
+
+/** The operation a command names and its input, from the flags; undefined for other commands. */
+function operationInput(command: string, values: Values): Operation | undefined {
+  const policy = failurePolicy(values);
+  switch (command) {
+    case 'create-entries':
+      return {
+        operation: 'createEntries',
+        input: {
+          orgId: values.org as string,
+          userId: values.user as string,
+          email: values.email ?? null,
+          createUser: values['create-user'] ?? false,
+          ...policy,
+        },
+      };
+    case 'migrate': {
+      const keyFile = values['llm-api-key-file'];
+      return {
+        operation: 'migrateEntries',
+        input: {
+          orgId: values.org as string,
+          userId: values.user as string,
+          userSettings: {
+            userVersion: numberOption(values, 'user-version') ?? 4,
+            billingMargin: numberOption(values, 'billing-margin') ?? null,
+            // The stored key comes from a file, never from the command line (where `ps` would show it).
+            llmApiKey: keyFile ? readFileSync(keyFile, 'utf8').trim() : null,
+            llmBaseUrl: values['llm-base-url'] ?? null,
+          },
+          ...policy,
+        },
+      };
+    }
+    case 'downgrade':
+      return {
+        operation: 'downgradeEntries',
+        input: { orgId: values.org as string, userId: values.user as string, ...policy },
+      };
+    case 'set-team-budget': {
+      const raw = values['max-budget'];
+      if (raw === undefined) throw new UsageError('--max-budget is required (a number, or "unlimited")');
+      return {
+        operation: 'setTeamBudget',
+        input: {
+          teamId: values.team as string,
+          maxBudget: raw === 'unlimited' ? null : (numberOption(values, 'max-budget') as number),
+          ...(values.concurrency ? { concurrency: numberOption(values, 'concurrency') } : {}),
+          ...policy,
+        },
+      };
+    }
+    case 'add-credits':
+      return {
+        operation: 'addTeamCredits',
+        input: {
+          purchaseId: values.purchase as string,
+          orgId: values.org as string,
+          userId: values.user as string,
+          amount: numberOption(values, 'amount') as number,
+          ...policy,
+        },
+      };
+    default:
+      return undefined;
+  }
+}
+
 async function startCommand(
   workflows: LiteLLMWorkflowsClient,
   command: string,
   values: Values
 ): Promise<WorkflowHandle | undefined> {
-  const policy = failurePolicy(values);
-  switch (command) {
-    case 'create-entries':
-      return workflows.startCreateEntries({
-        orgId: values.org as string,
-        userId: values.user as string,
-        email: values.email ?? null,
-        createUser: values['create-user'] ?? false,
-        ...policy,
-      });
-    case 'migrate': {
-      const keyFile = values['llm-api-key-file'];
-      return workflows.startMigrateEntries({
-        orgId: values.org as string,
-        userId: values.user as string,
-        userSettings: {
-          userVersion: numberOption(values, 'user-version') ?? 4,
-          billingMargin: numberOption(values, 'billing-margin') ?? null,
-          // The stored key comes from a file, never from the command line (where `ps` would show it).
-          llmApiKey: keyFile ? readFileSync(keyFile, 'utf8').trim() : null,
-          llmBaseUrl: values['llm-base-url'] ?? null,
-        },
-        ...policy,
-      });
-    }
-    case 'downgrade':
-      return workflows.startDowngradeEntries({ orgId: values.org as string, userId: values.user as string, ...policy });
-    case 'set-team-budget': {
-      const raw = values['max-budget'];
-      if (raw === undefined) throw new UsageError('--max-budget is required (a number, or "unlimited")');
-      return workflows.startSetTeamBudget({
-        teamId: values.team as string,
-        maxBudget: raw === 'unlimited' ? null : (numberOption(values, 'max-budget') as number),
-        ...(values.concurrency ? { concurrency: numberOption(values, 'concurrency') } : {}),
-        ...policy,
-      });
-    }
-    case 'add-credits':
-      return workflows.startAddTeamCredits({
-        purchaseId: values.purchase as string,
-        orgId: values.org as string,
-        userId: values.user as string,
-        amount: numberOption(values, 'amount') as number,
-        ...policy,
-      });
+  const op = operationInput(command, values);
+  switch (op?.operation) {
+    case 'createEntries':
+      return workflows.startCreateEntries(op.input);
+    case 'migrateEntries':
+      return workflows.startMigrateEntries(op.input);
+    case 'downgradeEntries':
+      return workflows.startDowngradeEntries(op.input);
+    case 'setTeamBudget':
+      return workflows.startSetTeamBudget(op.input);
+    case 'addTeamCredits':
+      return workflows.startAddTeamCredits(op.input);
     default:
       return undefined;
   }
+}
+
+/** `--plan`: what the command would do; exit 0 when nothing would change, 4 when something would. */
+async function planCommand(workflows: LiteLLMWorkflowsClient, command: string, values: Values): Promise<number> {
+  const op = operationInput(command, values);
+  if (!op) throw new UsageError(`--plan works with create-entries, migrate, downgrade, set-team-budget, add-credits`);
+  const plan = await workflows.plan(op.operation, op.input);
+  print(plan);
+  return plan.changes ? EXIT.wouldChange : EXIT.ok;
 }
 
 async function steerCommand(workflows: LiteLLMWorkflowsClient, command: string, values: Values): Promise<number> {
@@ -238,6 +290,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     workflows = await LiteLLMWorkflowsClient.connect(loadTemporalConfig(), requireEncryptionKeys());
     if (command === 'doctor') return await doctorCommand(workflows, parsed.values);
+    if (parsed.values.plan) return await planCommand(workflows, command, parsed.values);
     if (FLEET_COMMANDS.includes(command)) {
       print(await fleetCommand(workflows, command, parsed.values));
       return EXIT.ok;

@@ -7,6 +7,7 @@
  * const result = await workflows.executeMigrateEntries({ orgId, userId, userSettings });
  * ```
  */
+import { randomUUID } from 'node:crypto';
 import {
   Client,
   Connection,
@@ -57,6 +58,7 @@ import {
   type DoctorReport,
 } from './workflows/doctor-contract';
 import type { RepairFleetInput } from './workflows/repair-fleet';
+import type { OperationPlan, PlannedOperation } from './workflows/plan-contract';
 
 export { InvalidInputError };
 
@@ -291,6 +293,19 @@ export class LiteLLMWorkflowsClient {
         throw new OperationInProgressError(workflowId, 'repairFleet');
       throw err;
     }
+  }
+
+  /**
+   * What `operation` would do with `input`, step by step (before → after, and each step's undo), computed by
+   * the workflow's own decision code from LiteLLM as it is now. Nothing is written.
+   */
+  async plan(operation: PlannedOperation, input: unknown): Promise<OperationPlan> {
+    parseInput(operation, inputSchemas[operation], input);
+    return this.client.workflow.execute<Workflows['planOperation']>('planOperation', {
+      taskQueue: this.taskQueue,
+      workflowId: `litellm-plan:${randomUUID()}`,
+      args: [{ operation, input }],
+    });
   }
 
   /** The operation's progress: each step, the last error, the decision awaited. */

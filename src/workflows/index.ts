@@ -9,3 +9,4 @@ export { doctor } from './doctor';
 export { repairFindings } from './repair-findings';
 export { migrateFleet } from './migrate-fleet';
 export { repairFleet } from './repair-fleet';
+export { planOperation } from './plan';
