@@ -33,8 +33,8 @@ const sandboxRule = (allowedRelative) => ({
         {
           group: ['./*', '../*', ...allowedRelative.map((p) => `!${p}`)],
           message:
-            'Bundled into the workflow sandbox: import values only from src/workflows, src/domain, src/inputs.ts ' +
-            'and src/search-attributes.ts (activity, client and configuration modules as types only).',
+            'Bundled into the workflow sandbox: import values only from src/workflows, src/domain, src/doctor, ' +
+            'src/inputs.ts and src/search-attributes.ts (activity, client and configuration modules as types only).',
           allowTypeImports: true,
         },
       ],
@@ -43,7 +43,7 @@ const sandboxRule = (allowedRelative) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['lib/**', 'node_modules/**', 'coverage/**', 'jest.config.js', 'eslint.config.mjs'] },
+  { ignores: ['lib/**', 'node_modules/**', 'coverage/**', 'jest.config.js', 'eslint.config.mjs', 'bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -59,10 +59,15 @@ export default tseslint.config(
       'object-shorthand': 'error',
     },
   },
-  // What the workflow bundle holds: the workflows, the pure rules they share, the search attribute
-  // definitions and the failure converter the bundler loads by path (scripts/build-workflow-bundle.ts).
-  { files: ['src/workflows/**/*.ts'], rules: sandboxRule(['./*', '../domain', '../inputs', '../search-attributes']) },
+  // What the workflow bundle holds: the workflows, the pure rules they share (src/domain, and src/doctor's
+  // contract and findings), the search attribute definitions and the failure converter the bundler loads by
+  // path (scripts/build-workflow-bundle.ts).
+  {
+    files: ['src/workflows/**/*.ts'],
+    rules: sandboxRule(['./*', '../domain', '../doctor', '../inputs', '../search-attributes']),
+  },
   { files: ['src/domain/**/*.ts'], rules: sandboxRule(['./*']) },
+  { files: ['src/doctor/**/*.ts'], rules: sandboxRule(['./*', '../domain']) },
   { files: ['src/search-attributes.ts', 'src/inputs.ts', 'src/codec/failure-converter.ts'], rules: sandboxRule([]) },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],

@@ -6,9 +6,6 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Emulator, StateSnapshot } from '../emulator';
 import type { LiteLLMWorkflowsClient } from '../src/client';
 import type { MigrateEntriesInput } from '../src/workflows/definitions';
-import type { benchControlFanOut, ControlFanOutInput } from './control-workflows';
-import { DEFAULT_TEAM_ID } from './environment';
-import { costBetween, cpuProbe, frontendRequests, type Cost } from './probes';
 import { UNLIMITED_BUDGET_SETTING, type SeedLiteLlmManager, type SeedUserSettings } from './seed-baseline';
 
 export const OLD_BUDGET = 10;
@@ -17,46 +14,7 @@ const LEGACY_MAX_BUDGET = 20;
 const LEGACY_SPEND = 4.5;
 export const EXPECTED_CREDITS = LEGACY_MAX_BUDGET - LEGACY_SPEND;
 
-export interface Timed<T> {
-  wallMs: number;
-  /** LiteLLM calls the emulator answered meanwhile (its journal). */
-  calls: number;
-  /** CPU of this process and of the dev server meanwhile; Temporal requests when counted. */
-  cost: Cost;
-  value: T;
-}
-
-export interface MeasureContext {
-  emulator: Emulator;
-  metricsUrl: string | undefined;
-  /** Count Temporal frontend requests too (costs a pause after the scenario for the counters to publish). */
-  countRequests: boolean;
-}
-
-/** The dev server publishes its request counters about once a second. */
-export const METRICS_SETTLE_MS = 1_500;
-export const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Runs `fn` and measures its wall time, the LiteLLM calls it caused and the CPU it took. */
-export async function timed<T>(ctx: MeasureContext, fn: () => Promise<T>): Promise<Timed<T>> {
-  const { emulator } = ctx;
-  emulator.clearJournal();
-  const requestsBefore = ctx.countRequests ? await frontendRequests(ctx.metricsUrl) : undefined;
-  const cpuBefore = cpuProbe();
-  const start = performance.now();
-  const value = await fn();
-  const wallMs = performance.now() - start;
-  const cpuAfter = cpuProbe();
-  const calls = emulator.journal().length;
-  // The journal is the emulator's memory, not the worker's: drop it so it does not count as heap growth.
-  emulator.clearJournal();
-  let requests: [Map<string, number>, Map<string, number>] | undefined;
-  if (requestsBefore) {
-    await pause(METRICS_SETTLE_MS);
-    requests = [requestsBefore, await frontendRequests(ctx.metricsUrl)];
-  }
-  return { wallMs, calls, cost: costBetween([cpuBefore, cpuAfter], requests), value };
-}
+export const DEFAULT_TEAM_ID = 'openhands-default';
 
 // ---- 1. team budget fan-out -----------------------------------------------------------------------------
 
@@ -97,29 +55,6 @@ export function checkTeamBudget(state: TeamState, members: number, teamBudgetToo
   return problems;
 }
 
-export function fanOutBaseline(seed: SeedLiteLlmManager, teamId: string) {
-  return seed.updateTeamAndUsersBudget(teamId, NEW_BUDGET);
-}
-
-export function fanOutWorkflow(client: LiteLLMWorkflowsClient, teamId: string, concurrency: number) {
-  return client.executeSetTeamBudget({ teamId, maxBudget: NEW_BUDGET, concurrency });
-}
-
-/** The bare-Temporal control (bench/control-workflows.ts): member budgets only, the member list given. */
-export function fanOutControl(client: LiteLLMWorkflowsClient, teamId: string, members: number, concurrency: number) {
-  const input: ControlFanOutInput = {
-    teamId,
-    userIds: Array.from({ length: members }, (_, i) => memberId(i)),
-    maxBudget: NEW_BUDGET,
-    concurrency,
-  };
-  return client.client.workflow.execute<typeof benchControlFanOut>('benchControlFanOut', {
-    taskQueue: client.taskQueue,
-    workflowId: `bench-control:${teamId}`,
-    args: [input],
-  });
-}
-
 // ---- 2. migrations --------------------------------------------------------------------------------------
 
 export interface LegacyUser {
@@ -146,22 +81,22 @@ export function userSettings(user: LegacyUser, baseUrl: string): SeedUserSetting
 }
 
 /** Seed port: the personal org's id is the user's id, as OpenHands migrates a personal account. */
-export async function migrateBaseline(seed: SeedLiteLlmManager, user: LegacyUser, baseUrl: string) {
+export async function migrateBaseline(seed: SeedLiteLlmManager, user: LegacyUser, baseUrl: string, keys = 1) {
   const result = await seed.migrateEntries(user.userId, user.userId, userSettings(user, baseUrl));
-  if (result.status !== 'migrated' || result.keysUpdated !== 1 || result.newKey) {
+  if (result.status !== 'migrated' || result.keysUpdated !== keys || result.newKey) {
     throw new Error(`baseline migration of ${user.userId}: unexpected result ${JSON.stringify(result)}`);
   }
   return result;
 }
 
-export async function migrateWorkflow(client: LiteLLMWorkflowsClient, user: LegacyUser, baseUrl: string) {
-  const input: MigrateEntriesInput = {
-    orgId: user.userId,
-    userId: user.userId,
-    userSettings: userSettings(user, baseUrl),
-  };
-  const result = await client.executeMigrateEntries(input);
-  if (result.status !== 'migrated' || result.movedKeys !== 1 || result.storedKey !== 'valid' || result.newKey) {
+export function migrationInput(user: LegacyUser, baseUrl: string): MigrateEntriesInput {
+  return { orgId: user.userId, userId: user.userId, userSettings: userSettings(user, baseUrl) };
+}
+
+export async function migrateWorkflow(client: LiteLLMWorkflowsClient, user: LegacyUser, baseUrl: string, keys = 1) {
+  const handle = await client.startMigrateEntries(migrationInput(user, baseUrl));
+  const result = await handle.result();
+  if (result.status !== 'migrated' || result.movedKeys !== keys || result.storedKey !== 'valid' || result.newKey) {
     throw new Error(`workflow migration of ${user.userId}: unexpected result ${JSON.stringify(result)}`);
   }
   return result;
@@ -191,7 +126,7 @@ export function checkMigrated(snapshot: StateSnapshot, userId: string): string[]
   const membership = snapshot.memberships.find((m) => m.user_id === userId && m.team_id === userId);
   if (membership?.max_budget !== EXPECTED_CREDITS) problems.push(`membership ${JSON.stringify(membership)}`);
   const keys = snapshot.keys.filter((k) => k.user_id === userId);
-  if (keys.length !== 1 || keys[0]?.team_id !== userId) problems.push(`keys ${JSON.stringify(keys)}`);
+  if (keys.length === 0 || keys.some((k) => k.team_id !== userId)) problems.push(`keys ${JSON.stringify(keys)}`);
   return problems;
 }
 

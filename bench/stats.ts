@@ -8,29 +8,12 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank - 1] ?? Number.NaN;
 }
 
-export const median = (values: readonly number[]): number => {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-export const min = (values: readonly number[]): number => (values.length ? Math.min(...values) : Number.NaN);
-export const max = (values: readonly number[]): number => (values.length ? Math.max(...values) : Number.NaN);
-
 export const ms = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(0)} ms` : 'n/a');
 export const seconds = (valueMs: number): string =>
   Number.isFinite(valueMs) ? `${(valueMs / 1000).toFixed(2)} s` : 'n/a';
 export const ratio = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a');
 export const perSecond = (value: number, unit: string): string =>
   Number.isFinite(value) ? `${value.toFixed(1)} ${unit}/s` : 'n/a';
-export const mb = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(1)} MB` : 'n/a');
-
-/** "median (min–max, ±x%)" of per-round values, formatted with `fmt`. */
-export function summary(values: readonly number[], fmt: (v: number) => string): string {
-  if (values.length <= 1) return fmt(values[0] ?? Number.NaN);
-  return `${fmt(median(values))} (${fmt(min(values))}–${fmt(max(values))})`;
-}
 
 /** A plain-text table with a header row, left-aligned cells and a rule under the header. */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -24,7 +24,17 @@ export interface AuthSettings {
 }
 
 /** What a route lets non-admin virtual keys do (route_checks.py::non_proxy_admin_allowed_routes_check). */
-export type RouteAccess = 'admin' | 'info' | 'llm';
+export type RouteAccess = 'admin' | 'info' | 'llm' | 'public';
+
+/** The caller of a route that asks for no key (`/health/readiness`). */
+export const ANONYMOUS: Caller = {
+  role: 'anonymous',
+  isAdmin: false,
+  userId: null,
+  apiKey: '',
+  teamId: null,
+  key: null,
+};
 
 const VALID_ROLES = new Set([
   'proxy_admin',
@@ -38,7 +48,9 @@ const VALID_ROLES = new Set([
 
 const authError = (message: string): ProxyException =>
   new ProxyException(401, `Authentication Error, ${message}`, 'auth_error', 'None');
-const budgetExceeded = (message: string): ProxyException => new ProxyException(400, message, 'budget_exceeded', null);
+/** 1.80.9 answers an exceeded budget with 400, 1.108.5 with 422. */
+const budgetExceeded = (store: Store, message: string): ProxyException =>
+  new ProxyException(store.isV108 ? 422 : 400, message, 'budget_exceeded', null);
 
 function header(headers: IncomingHttpHeaders, name: string): string | null {
   const raw = headers[name];
@@ -104,6 +116,9 @@ export function authenticate(
   const token = sha256(apiKey);
   const key = store.keys.get(token);
   if (!key) {
+    if (store.isV108) {
+      throw new ProxyException(401, 'Authentication Error, Invalid API key provided.', 'token_not_found_in_db', 'key');
+    }
     throw new ProxyException(
       401,
       `Authentication Error, Invalid proxy server token passed. Received API Key = ${abbreviateKey(apiKey)}, Key Hash (Token) =${token}. Unable to find token in cache or \`LiteLLM_VerificationTokenTable\``,
@@ -122,6 +137,7 @@ export function authenticate(
   const memberBudget = membership ? store.budgetOf(membership)?.max_budget : null;
   if (membership && memberBudget != null && memberBudget > 0 && membership.spend > memberBudget) {
     throw budgetExceeded(
+      store,
       `Budget has been exceeded! Current cost: ${pyFloat(membership.spend)}, Max budget: ${pyFloat(memberBudget)}`
     );
   }
@@ -135,6 +151,7 @@ export function authenticate(
   }
   if (access === 'llm' && key.max_budget !== null && key.spend >= key.max_budget) {
     throw budgetExceeded(
+      store,
       `Budget has been exceeded! Current cost: ${pyFloat(key.spend)}, Max budget: ${pyFloat(key.max_budget)}`
     );
   }
@@ -142,11 +159,13 @@ export function authenticate(
   if (team?.blocked) throw authError(`Team=${team.team_id} is blocked. Update via \`/team/unblock\` if your admin.`);
   if (team && team.max_budget !== null && team.spend > team.max_budget) {
     throw budgetExceeded(
+      store,
       `Budget has been exceeded! Team=${team.team_id} Current cost: ${pyFloat(team.spend)}, Max budget: ${pyFloat(team.max_budget)}`
     );
   }
-  if (key.team_id === null && user && user.max_budget !== null && user.max_budget < user.spend) {
+  if (!store.isV108 && key.team_id === null && user && user.max_budget !== null && user.max_budget < user.spend) {
     throw budgetExceeded(
+      store,
       `ExceededBudget: User=${user.user_id} over budget. Spend=${pyFloat(user.spend)}, Budget=${pyFloat(user.max_budget)}`
     );
   }

@@ -1,39 +1,46 @@
-// Standalone emulator: `npx tsx emulator/main.ts --port 4000 [--host 127.0.0.1] [--master-key sk-master]
-// [--auth-header NAME] [--seed-demo]`. The master key may also come from LITELLM_API_KEY.
-import { startEmulator, type Emulator } from './index';
+// Standalone emulator: `npm run emulator -- --port 4000 [--host 127.0.0.1] [--master-key sk-master]
+// [--auth-header NAME] [--litellm-version 1.80.9|1.108.5] [--seed-demo]`. The master key may also come from
+// LITELLM_API_KEY. It answers as LiteLLM 1.108.5 unless told otherwise.
+import { parseArgs } from 'node:util';
+import { LITELLM_VERSIONS, startEmulator, type Emulator, type LiteLLMVersion } from './index';
 
 interface CliOptions {
   port: number;
   host: string;
   masterKey: string;
   authHeader?: string;
+  litellmVersion: LiteLLMVersion;
   seedDemo: boolean;
 }
 
-function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = {
-    port: 4000,
-    host: '127.0.0.1',
-    masterKey: process.env.LITELLM_API_KEY || 'sk-emulator-master-key',
-    seedDemo: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = (): string => {
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${flag} needs a value`);
-      return next;
-    };
-    if (flag === '--port') options.port = Number(value());
-    else if (flag === '--host') options.host = value();
-    else if (flag === '--master-key') options.masterKey = value();
-    else if (flag === '--auth-header') options.authHeader = value();
-    else if (flag === '--seed-demo') options.seedDemo = true;
-    else throw new Error(`unknown argument ${flag}`);
+function readOptions(argv: string[]): CliOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string', default: '4000' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'master-key': { type: 'string' },
+      'auth-header': { type: 'string' },
+      'litellm-version': { type: 'string', default: '1.108.5' },
+      'seed-demo': { type: 'boolean', default: false },
+    },
+  });
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port) || port > 65535) throw new Error('--port must be 0-65535');
+  const version = values['litellm-version'];
+  if (!(LITELLM_VERSIONS as readonly string[]).includes(version)) {
+    throw new Error(`--litellm-version must be one of ${LITELLM_VERSIONS.join(', ')}`);
   }
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
-    throw new Error('--port must be 0-65535');
-  return options;
+  return {
+    port,
+    host: values.host,
+    masterKey: values['master-key'] ?? (process.env.LITELLM_API_KEY || 'sk-emulator-master-key'),
+    authHeader: values['auth-header'],
+    litellmVersion: version as LiteLLMVersion,
+    seedDemo: values['seed-demo'],
+  };
 }
 
 /** A small tenancy to click around in during `npm run dev`. */
@@ -50,14 +57,16 @@ function seedDemo(emulator: Emulator): string {
 }
 
 async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
+  const options = readOptions(process.argv.slice(2));
   const emulator = await startEmulator({
     port: options.port,
     host: options.host,
     masterKey: options.masterKey,
     customAuthHeader: options.authHeader,
+    litellmVersion: options.litellmVersion,
   });
   if (options.seedDemo) process.stderr.write(`Seeded demo tenancy; demo virtual key: ${seedDemo(emulator)}\n`);
+  process.stderr.write(`Answering as LiteLLM ${emulator.litellmVersion}\n`);
   process.stdout.write(`LiteLLM emulator listening on ${emulator.url}\n`);
   const shutdown = (): void => {
     emulator.stop().then(

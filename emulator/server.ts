@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-import { authenticate, type AuthSettings } from './auth';
+import { ANONYMOUS, authenticate, type AuthSettings } from './auth';
 import { errorResponse, type ApiResponse } from './errors';
 import type { Faults } from './faults';
 import type { Journal } from './journal';
@@ -114,6 +114,8 @@ export class EmulatorServer {
       body: this.maskedBody(bodyText),
       status: 0,
     };
+    const changedBy = req.headers['litellm-changed-by'];
+    if (typeof changedBy === 'string') entry.changedBy = changedBy;
     const decision = faults.decide(method, url.pathname);
     if (decision) entry.fault = decision.label;
     const action = decision?.action;
@@ -155,7 +157,10 @@ export class EmulatorServer {
       }
     }
     try {
-      const caller = authenticate(store, settings, route.path, route.access, req.headers, url.searchParams);
+      const caller =
+        route.access === 'public'
+          ? ANONYMOUS
+          : authenticate(store, settings, route.path, route.access, req.headers, url.searchParams);
       const result = route.handle({
         store,
         caller,
@@ -194,7 +199,7 @@ export class EmulatorServer {
         return ok({ cleared: true });
       }
       case 'GET /_emulator/state':
-        return ok(store.snapshot());
+        return ok(store.snapshot({ budgets: url.searchParams.get('budgets') === 'true' }));
       case 'GET /_emulator/journal':
         return ok(journal.list());
       case 'POST /_emulator/reset':

@@ -3,7 +3,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 import { pyIsoformat } from './pyrepr';
-import type { StateSnapshot } from './types';
+import type { LiteLLMVersion, StateSnapshot } from './types';
 
 export type Json = Record<string, unknown>;
 
@@ -146,6 +146,15 @@ const byText = (a: string | null, b: string | null): number =>
 const clone = <T>(value: T): T => structuredClone(value);
 
 export class Store {
+  /** Deleted keys: 1.108.5 keeps them readable on `/key/info` (`status: "deleted"`). */
+  readonly deletedKeys = new Map<string, KeyRow & { deleted_at: string }>();
+  constructor(readonly version: LiteLLMVersion = '1.80.9') {}
+
+  /** True when the emulated LiteLLM is 1.108.5 (the answers that differ from 1.80.9 are marked with it). */
+  get isV108(): boolean {
+    return this.version === '1.108.5';
+  }
+
   readonly teams = new Map<string, TeamRow>();
   readonly users = new Map<string, UserRow>();
   readonly keys = new Map<string, KeyRow>();
@@ -160,6 +169,7 @@ export class Store {
     this.users.clear();
     this.keys.clear();
     this.budgets.clear();
+    this.deletedKeys.clear();
     this.membershipRows.clear();
     this.keyOrder.clear();
     this.keyCounter = 0;
@@ -268,11 +278,14 @@ export class Store {
   }
 
   insertKey(row: KeyRow): void {
+    this.deletedKeys.delete(row.token);
     this.keys.set(row.token, row);
     this.keyOrder.set(row.token, ++this.keyCounter);
   }
 
   deleteKey(token: string): void {
+    const row = this.keys.get(token);
+    if (row) this.deletedKeys.set(token, { ...row, deleted_at: nowIso() });
     this.keys.delete(token);
     this.keyOrder.delete(token);
   }
@@ -324,7 +337,7 @@ export class Store {
     return membership.budget_id === null ? null : (this.budgets.get(membership.budget_id) ?? null);
   }
 
-  snapshot(): StateSnapshot {
+  snapshot(options: { budgets?: boolean } = {}): StateSnapshot {
     const teams = [...this.teams.values()]
       .sort((a, b) => byText(a.team_id, b.team_id))
       .map((t) => ({
@@ -370,6 +383,10 @@ export class Store {
         models: [...k.models],
         blocked: k.blocked,
       }));
-    return { teams, users, memberships, keys };
+    if (!options.budgets) return { teams, users, memberships, keys };
+    const budgets = [...this.budgets.values()]
+      .map((b) => ({ max_budget: b.max_budget, tpm_limit: b.tpm_limit, rpm_limit: b.rpm_limit }))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    return { teams, users, memberships, keys, budgets };
   }
 }

@@ -1,5 +1,9 @@
 // Public contract of the emulator (other packages code against these names).
 
+/** The LiteLLM versions the emulator answers as (the two real versions CI verifies against). */
+export const LITELLM_VERSIONS = ['1.80.9', '1.108.5'] as const;
+export type LiteLLMVersion = (typeof LITELLM_VERSIONS)[number];
+
 export interface EmulatorOptions {
   /** 0 / undefined = random free port. */
   port?: number;
@@ -10,17 +14,21 @@ export interface EmulatorOptions {
   customAuthHeader?: string;
   /** Proxy model list for /v1/models and the key team-change check; default ['gpt-4o-mini', 'claude-sonnet-4']. */
   models?: string[];
+  /** The LiteLLM version whose answers the emulator gives; default '1.80.9' in process (`npm run emulator`: 1.108.5). */
+  litellmVersion?: LiteLLMVersion;
 }
 
 export interface Emulator {
   /** 'http://127.0.0.1:PORT' (no trailing slash). */
   readonly url: string;
+  readonly litellmVersion: LiteLLMVersion;
   readonly port: number;
   /** Closes the server and destroys open sockets (hung requests too). */
   stop(): Promise<void>;
   /** Empty state, clear faults and journal. */
   reset(): void;
-  snapshot(): StateSnapshot;
+  /** LiteLLM's tables; with `{ budgets: true }` the budget rows too (`/budget/list`). */
+  snapshot(options?: { budgets?: boolean }): StateSnapshot;
   journal(): JournalEntry[];
   clearJournal(): void;
   faults: FaultController;
@@ -80,6 +88,17 @@ export interface StateSnapshot {
   users: UserSnapshot[];
   memberships: MembershipSnapshot[];
   keys: KeySnapshot[];
+  /**
+   * Budget rows (`/budget/list`) by their limits, sorted (ids are generated per call, so left out); only when
+   * asked for: 1.80.9 writes a fresh row on every `/team/member_update`, so a budget fan-out leaves rows behind.
+   */
+  budgets?: BudgetSnapshot[];
+}
+
+export interface BudgetSnapshot {
+  max_budget: number | null;
+  tpm_limit: number | null;
+  rpm_limit: number | null;
 }
 
 export interface JournalEntry {
@@ -88,6 +107,8 @@ export interface JournalEntry {
   query: Record<string, string>;
   /** Parsed JSON body with secrets masked ('sk-…' + last 4); the raw text (masked) when it was not JSON. */
   body: unknown;
+  /** The `LiteLLM-Changed-By` header (LiteLLM's audit attribution), when sent. */
+  changedBy?: string;
   /** 0 when no response was sent (reset, hang). */
   status: number;
   /** The fault that shaped this call, e.g. 'latency', 'status', 'reset', 'random:status503'. */

@@ -6,10 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { startEmulator, type Emulator } from '../emulator';
 import { generateKeySpec, parseEncryptionKeys } from '../src/codec/keys';
 import { startCodecServer, type CodecServer } from '../src/codec/server';
 import { configOrExit, loadDevConfig } from '../src/config';
+import { readDevSession, removeDevSession, writeDevSession } from '../src/dev-session';
 import { searchAttributeCliArgs } from '../src/search-attributes';
 import { portIsFree, startProcess, waitForPort, type ManagedProcess } from './processes';
 import { requireTemporalCli } from './temporal-cli';
@@ -21,6 +24,7 @@ const UI_PORT = DEV.uiPort;
 const EMULATOR_PORT = DEV.emulatorPort;
 const CODEC_PORT = DEV.codecPort;
 const MASTER_KEY = DEV.masterKey;
+const TASK_QUEUE = process.env.LITELLM_TASK_QUEUE ?? 'litellm-workflows';
 const DEFAULT_TEAM_ID = 'openhands-default';
 /** Where workflows and the dev encryption key are kept; tests point it at a temporary directory. */
 const STATE_DIR = DEV.stateDir ? resolve(DEV.stateDir) : join(__dirname, '..', '.dev');
@@ -38,7 +42,10 @@ function devEncryptionKeys(): string {
   return readFileSync(KEYS_FILE, 'utf8').trim();
 }
 
-/** Legacy users in the shape OpenHands left them before orgs: a personal budget, keys in the shared team. */
+/**
+ * Legacy users in the shape OpenHands left them before orgs (a personal budget, keys in the shared team),
+ * and an org team `acme` that alice and carol belong to: every entity the README's walkthrough names.
+ */
 function seedDemo(emulator: Emulator): void {
   emulator.seed.team({ team_id: DEFAULT_TEAM_ID, team_alias: 'OpenHands default' });
   for (const [userId, maxBudget, spend] of [
@@ -50,16 +57,55 @@ function seedDemo(emulator: Emulator): void {
     emulator.seed.membership({ user_id: userId, team_id: DEFAULT_TEAM_ID });
     emulator.seed.key({ user_id: userId, team_id: DEFAULT_TEAM_ID, key_alias: `legacy key of ${userId}` });
   }
+  emulator.seed.team({ team_id: 'acme', team_alias: 'Acme', max_budget: 100 });
+  for (const userId of ['alice', 'carol']) {
+    emulator.seed.membership({ user_id: userId, team_id: 'acme', max_budget_in_team: 100 });
+  }
+}
+
+const PORTS = [
+  ['Temporal', TEMPORAL_PORT, 'DEV_TEMPORAL_PORT'],
+  ['Web UI', UI_PORT, 'DEV_UI_PORT'],
+  ['emulator', EMULATOR_PORT, 'DEV_EMULATOR_PORT'],
+  ['codec server', CODEC_PORT, 'DEV_CODEC_PORT'],
+] as const;
+
+/** Why this start cannot go ahead, in one line, or undefined when it can. */
+async function startRefusal(): Promise<string | undefined> {
+  const running = readDevSession(STATE_DIR);
+  if (running) return `npm run dev is already running (pid ${running.pid}): Web UI ${running.webUi}`;
+  for (const [what, port, variable] of PORTS) {
+    if (!(await portIsFree(HOST, port)))
+      return `Port ${port} (${what}) is in use: stop what holds it, or set ${variable}`;
+  }
+  return undefined;
+}
+
+/** Resolves once a worker polls the task queue: only then are the printed commands worth trying. */
+async function workerPolling(exited: Promise<unknown>): Promise<void> {
+  const connection = await Connection.connect({ address: `${HOST}:${TEMPORAL_PORT}` });
+  let workerExited = false;
+  void exited.then(() => (workerExited = true));
+  try {
+    for (;;) {
+      const { pollers } = await connection.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: TASK_QUEUE },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      });
+      if ((pollers?.length ?? 0) > 0 || workerExited) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await connection.close();
+  }
 }
 
 async function main(): Promise<void> {
-  for (const [what, port] of [
-    ['Temporal', TEMPORAL_PORT],
-    ['Web UI', UI_PORT],
-    ['emulator', EMULATOR_PORT],
-    ['codec server', CODEC_PORT],
-  ] as const) {
-    if (!(await portIsFree(HOST, port))) throw new Error(`Port ${port} (${what}) is in use: stop what holds it first`);
+  const refusal = await startRefusal();
+  if (refusal) {
+    process.stderr.write(`${refusal}\n`);
+    process.exit(1);
   }
   mkdirSync(STATE_DIR, { recursive: true });
   const temporalCli = requireTemporalCli();
@@ -73,13 +119,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stderr.write('\nStopping…\n');
+    removeDevSession(STATE_DIR);
+    // The worker first, so it never polls a server that is gone (no wall of warnings on Ctrl-C).
     for (const p of [...processes].reverse()) await p.stop();
     await emulator?.stop();
     await codecServer?.stop();
     process.exit(code);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
+  // `npm run dev` does not pass its own SIGTERM on: when npm goes, this script stops what it started.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && void stopAll(0), 1000).unref();
 
   try {
     // The Web UI decrypts payloads through this server (it has no token to forward, hence the dev trust).
@@ -109,12 +159,15 @@ async function main(): Promise<void> {
         '--ui-codec-endpoint',
         codecServer.url,
         '--log-level',
-        'warn',
+        'error',
         ...searchAttributeCliArgs(),
       ],
-      { stdio: ['ignore', 'ignore', 'inherit'] }
+      // Its own process group: Ctrl-C reaches only this script, which stops the worker before the server.
+      { stdio: ['ignore', 'ignore', 'pipe'], detached: true }
     );
     processes.push(server);
+    // While stopping, the server's complaints about its own internal pollers are noise.
+    server.child.stderr?.on('data', (chunk: Buffer) => stopping || process.stderr.write(chunk));
     await waitForPort(HOST, TEMPORAL_PORT, 60_000);
 
     emulator = await startEmulator({ port: EMULATOR_PORT, masterKey: MASTER_KEY });
@@ -129,13 +182,16 @@ async function main(): Promise<void> {
         env: {
           ...process.env,
           TEMPORAL_ADDRESS: `${HOST}:${TEMPORAL_PORT}`,
+          LITELLM_TASK_QUEUE: TASK_QUEUE,
           LITELLM_API_URL: emulator.url,
           LITELLM_API_KEY: MASTER_KEY,
           LITELLM_DEFAULT_TEAM_ID: DEFAULT_TEAM_ID,
           ENABLE_BILLING: 'true',
           DEFAULT_INITIAL_BUDGET: '10',
           LITELLM_WORKFLOWS_ENCRYPTION_KEYS_FILE: KEYS_FILE,
+          LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
         },
+        detached: true,
       }
     );
     processes.push(worker);
@@ -146,21 +202,32 @@ async function main(): Promise<void> {
       }
     });
 
-    const env =
-      `LITELLM_WORKFLOWS_ENCRYPTION_KEYS_FILE=${shown(KEYS_FILE)} ` +
-      (TEMPORAL_PORT === 7233 ? '' : `TEMPORAL_ADDRESS=${HOST}:${TEMPORAL_PORT} `);
+    await workerPolling(worker.exited);
+    if (stopping) return;
+    const session = {
+      pid: process.pid,
+      temporalAddress: `${HOST}:${TEMPORAL_PORT}`,
+      webUi: `http://${HOST}:${UI_PORT}`,
+      emulatorUrl: emulator.url,
+      codecUrl: codecServer.url,
+      keysFile: KEYS_FILE,
+    };
+    writeDevSession(STATE_DIR, session);
     process.stdout.write(
       [
         '',
-        `Temporal Web UI   http://${HOST}:${UI_PORT}`,
-        `Temporal server   ${HOST}:${TEMPORAL_PORT}   (state in ${shown(join(STATE_DIR, 'temporal.db'))})`,
-        `LiteLLM emulator  ${emulator.url}   (demo users alice, bob, carol; master key from DEV_LITELLM_MASTER_KEY)`,
+        `Temporal Web UI   ${session.webUi}`,
+        `Temporal server   ${session.temporalAddress}   (state in ${shown(join(STATE_DIR, 'temporal.db'))})`,
+        `LiteLLM emulator  ${emulator.url}   (demo users alice, bob, carol; team acme)`,
         `Codec server      ${codecServer.url}   (the Web UI shows decrypted payloads; for the temporal CLI: --codec-endpoint ${codecServer.url} --codec-auth "Bearer ${codecToken}")`,
         '',
-        'Try:',
-        `  ${env}npx tsx src/cli.ts migrate --org alice --user alice --wait`,
-        `  ${env}npx tsx src/cli.ts status --org alice --user alice`,
-        `  ${env}npx tsx src/cli.ts rollback --org bob --user bob`,
+        'The worker is polling. Try (the CLI finds this dev server and its keys through .dev/session.json):',
+        '  npx litellm-workflows migrate --org alice --user alice --wait',
+        '  npx litellm-workflows status --org alice --user alice',
+        '  npm run dev-fault -- add-to-team      # LiteLLM now refuses to add a member, until `npm run dev-fault -- clear`',
+        '  npx litellm-workflows migrate --org bob --user bob --on-failure pause --wait    # exit 4: awaits you',
+        '  npx litellm-workflows rollback --org bob --user bob     # or: npm run dev-fault -- clear, then resume',
+        'The whole walkthrough is in the README (Quick start).',
         '',
         'Ctrl-C stops everything.',
         '',

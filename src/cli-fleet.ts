@@ -8,10 +8,6 @@ import type { FleetUser } from './workflows/definitions';
 
 export const FLEET_COMMANDS = ['migrate-fleet', 'fleet-status', 'fleet-pause', 'fleet-resume', 'fleet-cancel'];
 
-export const FLEET_USAGE = `  migrate-fleet   --fleet-id ID --file PATH [--concurrency N]   PATH: a JSON array (or JSON lines) of
-                  {"orgId", "userId", "userSettings": {"userVersion", ...}}; --concurrency: LiteLLM calls at once
-  fleet-status | fleet-pause | fleet-resume | fleet-cancel  --fleet-id ID`;
-
 export class FleetUsageError extends Error {}
 
 /** Users from a JSON array or JSON lines; the input schema checks each entry and names the field. */

@@ -1,327 +1,399 @@
-#!/usr/bin/env node
 /**
- * `litellm-workflows`: start and steer the workflows from a shell. Output is JSON on stdout.
- * Exit codes: 0 completed (or nothing to do), 1 failed or rolled back, 2 bad input, 3 another operation on
- * the same entity is running, 4 `--plan`: something would change.
+ * `litellm-workflows`: start and steer the workflows from a shell. Output is JSON on stdout, errors one line
+ * on stderr naming the flag. Each command is one entry of {@link COMMANDS}: its flags, its help line and
+ * what it runs. Exit codes: {@link EXIT}.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { z } from 'zod';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import {
+  clipWords,
+  flagOfField,
+  numberFlag,
+  parseCommandLine,
+  UsageError,
+  type FlagSpec,
+  type ParsedCommandLine,
+} from './cli-args';
 import { DecisionRefusedError, InvalidInputError, LiteLLMWorkflowsClient, OperationInProgressError } from './client';
 import { requireEncryptionKeys } from './codec/keys';
-import { ConfigError, loadTemporalConfig } from './config';
+import { ConfigError, loadTemporalConfig, type Env } from './config';
+import { FLEET_COMMANDS, fleetCommand, FleetUsageError } from './cli-fleet';
 import { renderDoctorTable } from './doctor/report-table';
-import { FLEET_COMMANDS, FLEET_USAGE, fleetCommand, FleetUsageError } from './cli-fleet';
+import { withDevSession } from './dev-session';
 import { runHealthCheck } from './health';
+import { EXIT, print, waitFor } from './cli-outcome';
 import { redact } from './redact';
-import { legacyWorkflowIds, workflowIds, type FailurePolicy } from './workflows/definitions';
-import type { PlannedOperation } from './workflows/plan-contract';
-import type * as workflows from './workflows';
+import { inputSchemas, parseInput } from './inputs';
+import {
+  legacyWorkflowIds,
+  workflowIds,
+  type AddTeamCreditsInput,
+  type CreateEntriesInput,
+  type DowngradeEntriesInput,
+  type FailurePolicy,
+  type MigrateEntriesInput,
+  type OperationState,
+  type SetTeamBudgetInput,
+} from './workflows/definitions';
 
-type Workflows = typeof workflows;
+export { EXIT };
 
-export const EXIT = { ok: 0, failed: 1, badInput: 2, inProgress: 3, wouldChange: 4 } as const;
-
-const USAGE = `Usage: litellm-workflows <command> [options]
-
-Commands (add --wait to wait for the result; --on-failure rollback|pause sets the failure policy;
---plan shows what the command would do, step by step, writing nothing: exit 0 nothing would change,
-4 something would):
-  create-entries  --org ID --user ID [--email E] [--create-user]
-  migrate         --org ID --user ID [--user-version N] [--billing-margin X]
-                  [--llm-api-key-file PATH] [--llm-base-url URL]
-  downgrade       --org ID --user ID
-  set-team-budget --team ID --max-budget N|unlimited [--concurrency N]
-  add-credits     --purchase ID --org ID --user ID --amount N
-  status          --workflow-id ID | --org ID --user ID | --team ID
-  resume          (same selectors as status)   run the failed step again
-  rollback        (same selectors as status)   undo what the operation did
-  doctor          [--page-size N] [--max-findings N] [--progress] [--repair [--concurrency N]]
-                  read all of LiteLLM and report residue (writes nothing; with --wait: the report as JSON,
-                  a table on stderr); --repair waits for the report, then heals every finding that has a
-                  repair through the fleet window (fleet id doctor-repair: fleet-status/-pause/-resume/-cancel)
-${FLEET_USAGE}
-  health          can the worker reach Temporal and LiteLLM? (its configuration; exit 0 or 1)
-
-Temporal is reached through TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and LITELLM_TASK_QUEUE;
-health also reads the worker's LITELLM_* variables.`;
-
-const OPTIONS = {
-  org: { type: 'string' },
-  user: { type: 'string' },
-  team: { type: 'string' },
-  email: { type: 'string' },
+/** Every flag of every command; `field` is the input field it fills, so schema errors name the flag. */
+const FLAGS = {
+  org: { type: 'string', field: 'orgId' },
+  user: { type: 'string', field: 'userId' },
+  team: { type: 'string', field: 'teamId' },
+  email: { type: 'string', field: 'email' },
   'create-user': { type: 'boolean' },
-  'user-version': { type: 'string' },
-  'billing-margin': { type: 'string' },
-  'llm-api-key-file': { type: 'string' },
-  'llm-base-url': { type: 'string' },
-  'max-budget': { type: 'string' },
-  concurrency: { type: 'string' },
-  purchase: { type: 'string' },
-  amount: { type: 'string' },
+  'user-version': { type: 'string', field: 'userSettings.userVersion' },
+  'billing-margin': { type: 'string', field: 'userSettings.billingMargin' },
+  'llm-api-key-file': { type: 'string', field: 'userSettings.llmApiKey' },
+  'llm-base-url': { type: 'string', field: 'userSettings.llmBaseUrl' },
+  'max-budget': { type: 'string', field: 'maxBudget' },
+  concurrency: { type: 'string', field: 'concurrency' },
+  purchase: { type: 'string', field: 'purchaseId' },
+  amount: { type: 'string', field: 'amount' },
   'workflow-id': { type: 'string' },
+  'on-failure': { type: 'string', field: 'failurePolicy.onFailure' },
+  wait: { type: 'boolean' },
+  file: { type: 'string' },
+  'fleet-id': { type: 'string' },
   'page-size': { type: 'string' },
   'max-findings': { type: 'string' },
   progress: { type: 'boolean' },
   repair: { type: 'boolean' },
   plan: { type: 'boolean' },
-  'on-failure': { type: 'string' },
-  wait: { type: 'boolean' },
-  file: { type: 'string' },
-  'fleet-id': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+} satisfies Record<string, FlagSpec>;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+type Flag = keyof typeof FLAGS;
+type Values = ParsedCommandLine['values'];
 
-class UsageError extends Error {}
-
-/** A number option; the input schemas check its range. NaN makes them name the field. */
-function numberOption(values: Values, name: keyof Values): number | undefined {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError(`--${name} must be a number`);
-  const n = Number(raw);
-  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number`);
-  return n;
+interface Context {
+  values: Values;
+  /** Connects on first use (with the dev session's settings beside `npm run dev`). */
+  client: () => Promise<LiteLLMWorkflowsClient>;
 }
 
-/** The input schema checks the value and names the field when it is neither rollback nor pause. */
+interface Command {
+  /** Flags after the command name, as the help shows them. */
+  usage: string;
+  flags: readonly Flag[];
+  required?: readonly Flag[];
+  run(context: Context): Promise<number>;
+}
+
+const START_FLAGS = ['on-failure', 'wait', 'plan'] as const satisfies readonly Flag[];
+const SELECTOR_FLAGS = ['workflow-id', 'org', 'user', 'team', 'purchase'] as const satisfies readonly Flag[];
+
+const text = (values: Values, flag: Flag) => values[flag] as string | undefined;
+
+/** The input schema checks the value and names the flag when it is neither rollback nor pause. */
 function failurePolicy(values: Values): { failurePolicy?: FailurePolicy } {
-  const onFailure = values['on-failure'];
+  const onFailure = text(values, 'on-failure');
   return onFailure === undefined ? {} : { failurePolicy: { onFailure: onFailure as FailurePolicy['onFailure'] } };
+}
+
+/** The stored key comes from a file, never from the command line (where `ps` would show it). */
+function readKeyFile(values: Values): string | null {
+  const path = text(values, 'llm-api-key-file');
+  if (path === undefined) return null;
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
+    throw new UsageError(`--llm-api-key-file: ${why}`);
+  }
 }
 
 /** `ids`: the current scheme, or the legacy one for runs started before parts were escaped. */
 function workflowIdOf(values: Values, ids: typeof workflowIds = workflowIds): string {
-  if (values['workflow-id']) return values['workflow-id'];
-  if (values.org && values.user) return ids.tenancy(values.org, values.user);
-  if (values.team) return ids.teamBudget(values.team);
-  if (values.purchase) return ids.credits(values.purchase);
+  const id = text(values, 'workflow-id');
+  if (id) return id;
+  const [org, user, team, purchase] = (['org', 'user', 'team', 'purchase'] as const).map((f) => text(values, f));
+  if (org && user) return ids.tenancy(org, user);
+  if (team) return ids.teamBudget(team);
+  if (purchase) return ids.credits(purchase);
   throw new UsageError('name the operation: --workflow-id, --org with --user, --team, or --purchase');
 }
 
-function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+/** A command that starts a workflow: prints its id, or with --wait its outcome. */
+type Startable = 'createEntries' | 'migrateEntries' | 'downgradeEntries' | 'setTeamBudget' | 'addTeamCredits';
+
+function start<N extends Startable>(
+  operation: N,
+  usage: string,
+  flags: readonly Flag[],
+  required: readonly Flag[],
+  input: (values: Values) => z.input<(typeof inputSchemas)[N]>
+): Command {
+  return {
+    usage: `${usage} [--on-failure rollback|pause] [--wait | --plan]`,
+    flags: [...flags, ...START_FLAGS],
+    required,
+    async run({ values, client }) {
+      // Checked before connecting: bad input is refused even when Temporal is down.
+      const checked = parseInput(operation, inputSchemas[operation], input(values));
+      const workflows = await client();
+      if (values.plan) {
+        // What it would do, step by step, computed by the workflow's own decisions; nothing is written.
+        const plan = await workflows.plan(operation, checked);
+        print(plan);
+        return plan.changes ? EXIT.wouldChange : EXIT.ok;
+      }
+      const handle = await LAUNCH[operation](workflows, checked as never);
+      if (values.wait) return waitFor(workflows, handle);
+      const runId = 'firstExecutionRunId' in handle ? handle.firstExecutionRunId : undefined;
+      print({ workflowId: handle.workflowId, runId, status: 'started' });
+      return EXIT.ok;
+    },
+  };
 }
 
-type Operation = { [N in PlannedOperation]: { operation: N; input: Parameters<Workflows[N]>[0] } }[PlannedOperation];
+const LAUNCH: { [N in Startable]: (client: LiteLLMWorkflowsClient, input: never) => Promise<WorkflowHandle> } = {
+  createEntries: (c, input: CreateEntriesInput) => c.startCreateEntries(input),
+  migrateEntries: (c, input: MigrateEntriesInput) => c.startMigrateEntries(input),
+  downgradeEntries: (c, input: DowngradeEntriesInput) => c.startDowngradeEntries(input),
+  setTeamBudget: (c, input: SetTeamBudgetInput) => c.startSetTeamBudget(input),
+  addTeamCredits: (c, input: AddTeamCreditsInput) => c.startAddTeamCredits(input),
+};
 
-/** The operation a command names and its input, from the flags; undefined for other commands. */
-function operationInput(command: string, values: Values): Operation | undefined {
-  const policy = failurePolicy(values);
-  switch (command) {
-    case 'create-entries':
-      return {
-        operation: 'createEntries',
-        input: {
-          orgId: values.org as string,
-          userId: values.user as string,
-          email: values.email ?? null,
-          createUser: values['create-user'] ?? false,
-          ...policy,
-        },
-      };
-    case 'migrate': {
-      const keyFile = values['llm-api-key-file'];
-      return {
-        operation: 'migrateEntries',
-        input: {
-          orgId: values.org as string,
-          userId: values.user as string,
-          userSettings: {
-            userVersion: numberOption(values, 'user-version') ?? 4,
-            billingMargin: numberOption(values, 'billing-margin') ?? null,
-            // The stored key comes from a file, never from the command line (where `ps` would show it).
-            llmApiKey: keyFile ? readFileSync(keyFile, 'utf8').trim() : null,
-            llmBaseUrl: values['llm-base-url'] ?? null,
-          },
-          ...policy,
-        },
-      };
-    }
-    case 'downgrade':
-      return {
-        operation: 'downgradeEntries',
-        input: { orgId: values.org as string, userId: values.user as string, ...policy },
-      };
-    case 'set-team-budget': {
-      const raw = values['max-budget'];
-      if (raw === undefined) throw new UsageError('--max-budget is required (a number, or "unlimited")');
-      return {
-        operation: 'setTeamBudget',
-        input: {
-          teamId: values.team as string,
-          maxBudget: raw === 'unlimited' ? null : (numberOption(values, 'max-budget') as number),
-          ...(values.concurrency ? { concurrency: numberOption(values, 'concurrency') } : {}),
-          ...policy,
-        },
-      };
-    }
-    case 'add-credits':
-      return {
-        operation: 'addTeamCredits',
-        input: {
-          purchaseId: values.purchase as string,
-          orgId: values.org as string,
-          userId: values.user as string,
-          amount: numberOption(values, 'amount') as number,
-          ...policy,
-        },
-      };
-    default:
-      return undefined;
-  }
+/** A command on a running operation, named by --workflow-id or the business keys that make its id. */
+function steer(usage: string, act: (client: LiteLLMWorkflowsClient, id: string) => Promise<OperationState>): Command {
+  return {
+    usage: `--workflow-id ID | --org ID --user ID | --team ID | --purchase ID   ${usage}`,
+    flags: SELECTOR_FLAGS,
+    async run({ values, client }) {
+      const workflows = await client();
+      const workflowId = await workflows.findWorkflowId(workflowIdOf(values), workflowIdOf(values, legacyWorkflowIds));
+      print({ workflowId, ...(await act(workflows, workflowId)) });
+      return EXIT.ok;
+    },
+  };
 }
 
-async function startCommand(
-  workflows: LiteLLMWorkflowsClient,
-  command: string,
-  values: Values
-): Promise<WorkflowHandle | undefined> {
-  const op = operationInput(command, values);
-  switch (op?.operation) {
-    case 'createEntries':
-      return workflows.startCreateEntries(op.input);
-    case 'migrateEntries':
-      return workflows.startMigrateEntries(op.input);
-    case 'downgradeEntries':
-      return workflows.startDowngradeEntries(op.input);
-    case 'setTeamBudget':
-      return workflows.startSetTeamBudget(op.input);
-    case 'addTeamCredits':
-      return workflows.startAddTeamCredits(op.input);
-    default:
-      return undefined;
-  }
-}
-
-/** `--plan`: what the command would do; exit 0 when nothing would change, 4 when something would. */
-async function planCommand(workflows: LiteLLMWorkflowsClient, command: string, values: Values): Promise<number> {
-  const op = operationInput(command, values);
-  if (!op) throw new UsageError(`--plan works with create-entries, migrate, downgrade, set-team-budget, add-credits`);
-  const plan = await workflows.plan(op.operation, op.input);
-  print(plan);
-  return plan.changes ? EXIT.wouldChange : EXIT.ok;
-}
-
-async function steerCommand(workflows: LiteLLMWorkflowsClient, command: string, values: Values): Promise<number> {
-  const workflowId = await workflows.findWorkflowId(workflowIdOf(values), workflowIdOf(values, legacyWorkflowIds));
-  const state =
-    command === 'status'
-      ? await workflows.getState(workflowId)
-      : command === 'resume'
-        ? await workflows.resume(workflowId)
-        : await workflows.rollback(workflowId);
-  print({ workflowId, ...state });
-  return EXIT.ok;
+/** The fleet commands (src/cli-fleet.ts): a `migrateFleet` from a file of users, and its steering. */
+function fleet(name: string): Command {
+  const starts = name === 'migrate-fleet';
+  return {
+    usage: starts
+      ? '--fleet-id ID --file PATH [--concurrency N] [--wait]   PATH: JSON array or lines of {orgId, userId, userSettings}'
+      : '--fleet-id ID',
+    flags: starts ? ['fleet-id', 'file', 'concurrency', 'wait'] : ['fleet-id'],
+    required: starts ? ['fleet-id', 'file'] : ['fleet-id'],
+    async run({ values, client }) {
+      print(await fleetCommand(await client(), name, values));
+      return EXIT.ok;
+    },
+  };
 }
 
 /** `doctor`: start it (one at a time), show its progress, or wait for its report. */
-async function doctorCommand(workflows: LiteLLMWorkflowsClient, values: Values): Promise<number> {
-  if (values.progress) {
-    print(await workflows.doctorProgress(values['workflow-id']));
-    return EXIT.ok;
-  }
-  const pageSize = numberOption(values, 'page-size');
-  const maxFindings = numberOption(values, 'max-findings');
-  const handle = await workflows.startDoctor({
-    ...(pageSize !== undefined ? { pageSize } : {}),
-    ...(maxFindings !== undefined ? { maxFindings } : {}),
-  });
-  if (!values.wait && !values.repair) {
-    print({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, status: 'started' });
-    return EXIT.ok;
-  }
-  const report = await handle.result();
-  process.stderr.write(`${renderDoctorTable(report)}\n`);
-  if (!values.repair) {
-    print({ workflowId: handle.workflowId, status: 'completed', report });
-    return EXIT.ok;
-  }
-  const concurrency = numberOption(values, 'concurrency');
-  const repair = await workflows.startRepair(report, undefined, concurrency ? { liteLLMConcurrency: concurrency } : {});
-  const result = await repair.result();
-  print({
-    workflowId: handle.workflowId,
-    status: 'completed',
-    report,
-    repair: { workflowId: repair.workflowId, ...result },
-  });
-  return result.failed + result.rolledBack + result.cancelled > 0 ? EXIT.failed : EXIT.ok;
-}
-
-/** Waits for the result; a failed or rolled-back operation prints its state and exits 1. */
-async function waitFor(workflows: LiteLLMWorkflowsClient, handle: WorkflowHandle): Promise<number> {
-  try {
-    const result: unknown = await handle.result();
-    print({ workflowId: handle.workflowId, status: 'completed', result });
-    return EXIT.ok;
-  } catch (err) {
-    if (!(err instanceof WorkflowFailedError)) throw err;
-    const cause = err.cause;
-    print({
-      workflowId: handle.workflowId,
-      status: 'failed',
-      error: redact(cause?.message ?? err.message),
-      failureType: cause && 'type' in cause ? cause.type : cause?.name,
-    });
-    return EXIT.failed;
-  }
-}
-
-export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}\n`);
-    return EXIT.badInput;
-  }
-  const [command] = parsed.positionals;
-  if (!command || parsed.values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return command ? EXIT.ok : EXIT.badInput;
-  }
-  // The worker's check: its configuration, not the client's, and no encryption keys needed.
-  if (command === 'health') return runHealthCheck();
-  let workflows: LiteLLMWorkflowsClient | undefined;
-  try {
-    workflows = await LiteLLMWorkflowsClient.connect(loadTemporalConfig(), requireEncryptionKeys());
-    if (command === 'doctor') return await doctorCommand(workflows, parsed.values);
-    if (parsed.values.plan) return await planCommand(workflows, command, parsed.values);
-    if (FLEET_COMMANDS.includes(command)) {
-      print(await fleetCommand(workflows, command, parsed.values));
+const doctor: Command = {
+  usage:
+    '[--page-size N] [--max-findings N] [--progress] [--wait] [--repair [--concurrency N]]   read all of LiteLLM, report residue (writes nothing; with --wait: the report as JSON, a table on stderr); --repair then heals every finding that has a repair through the fleet window (fleet id doctor-repair)',
+  flags: ['page-size', 'max-findings', 'progress', 'workflow-id', 'wait', 'repair', 'concurrency'],
+  async run({ values, client }) {
+    const workflows = await client();
+    if (values.progress) {
+      print(await workflows.doctorProgress(text(values, 'workflow-id')));
       return EXIT.ok;
     }
-    if (['status', 'resume', 'rollback'].includes(command))
-      return await steerCommand(workflows, command, parsed.values);
-    const handle = await startCommand(workflows, command, parsed.values);
-    if (!handle) throw new UsageError(`unknown command "${command}"`);
-    if (parsed.values.wait) return await waitFor(workflows, handle);
-    const runId = 'firstExecutionRunId' in handle ? handle.firstExecutionRunId : undefined;
-    print({ workflowId: handle.workflowId, runId, status: 'started' });
+    const pageSize = numberFlag(values, 'page-size');
+    const maxFindings = numberFlag(values, 'max-findings');
+    const handle = await workflows.startDoctor({
+      ...(pageSize !== undefined ? { pageSize } : {}),
+      ...(maxFindings !== undefined ? { maxFindings } : {}),
+    });
+    if (!values.wait && !values.repair) {
+      print({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, status: 'started' });
+      return EXIT.ok;
+    }
+    const report = await handle.result();
+    process.stderr.write(`${renderDoctorTable(report)}\n`);
+    if (!values.repair) {
+      print({ workflowId: handle.workflowId, status: 'completed', report });
+      return EXIT.ok;
+    }
+    const concurrency = numberFlag(values, 'concurrency');
+    const repairing = await workflows.startRepair(
+      report,
+      undefined,
+      concurrency ? { liteLLMConcurrency: concurrency } : {}
+    );
+    const repair = await repairing.result();
+    print({
+      workflowId: handle.workflowId,
+      status: 'completed',
+      report,
+      repair: { workflowId: repairing.workflowId, ...repair },
+    });
+    return repair.failed + repair.rolledBack + repair.cancelled > 0 ? EXIT.failed : EXIT.ok;
+  },
+};
+
+const TENANCY = ['org', 'user'] as const satisfies readonly Flag[];
+
+export const COMMANDS: Record<string, Command> = {
+  'create-entries': start(
+    'createEntries',
+    '--org ID --user ID [--email E] [--create-user]',
+    [...TENANCY, 'email', 'create-user'],
+    TENANCY,
+    (v) => ({
+      orgId: text(v, 'org')!,
+      userId: text(v, 'user')!,
+      email: text(v, 'email') ?? null,
+      createUser: v['create-user'] === true,
+      ...failurePolicy(v),
+    })
+  ),
+  migrate: start(
+    'migrateEntries',
+    '--org ID --user ID [--user-version N] [--billing-margin X] [--llm-api-key-file PATH] [--llm-base-url URL]',
+    [...TENANCY, 'user-version', 'billing-margin', 'llm-api-key-file', 'llm-base-url'],
+    TENANCY,
+    (v) => ({
+      orgId: text(v, 'org')!,
+      userId: text(v, 'user')!,
+      userSettings: {
+        userVersion: numberFlag(v, 'user-version') ?? 4,
+        billingMargin: numberFlag(v, 'billing-margin') ?? null,
+        llmApiKey: readKeyFile(v),
+        llmBaseUrl: text(v, 'llm-base-url') ?? null,
+      },
+      ...failurePolicy(v),
+    })
+  ),
+  downgrade: start('downgradeEntries', '--org ID --user ID', TENANCY, TENANCY, (v) => ({
+    orgId: text(v, 'org')!,
+    userId: text(v, 'user')!,
+    ...failurePolicy(v),
+  })),
+  'set-team-budget': start(
+    'setTeamBudget',
+    '--team ID --max-budget N|unlimited [--concurrency N]',
+    ['team', 'max-budget', 'concurrency'],
+    ['team', 'max-budget'],
+    (v) => ({
+      teamId: text(v, 'team')!,
+      maxBudget: v['max-budget'] === 'unlimited' ? null : numberFlag(v, 'max-budget')!,
+      ...(v.concurrency === undefined ? {} : { concurrency: numberFlag(v, 'concurrency') }),
+      ...failurePolicy(v),
+    })
+  ),
+  'add-credits': start(
+    'addTeamCredits',
+    '--purchase ID --org ID --user ID --amount N',
+    ['purchase', ...TENANCY, 'amount'],
+    ['purchase', ...TENANCY, 'amount'],
+    (v) => ({
+      purchaseId: text(v, 'purchase')!,
+      orgId: text(v, 'org')!,
+      userId: text(v, 'user')!,
+      amount: numberFlag(v, 'amount')!,
+      ...failurePolicy(v),
+    })
+  ),
+  status: steer('the steps, the last error, the decision awaited', (w, id) => w.getState(id)),
+  resume: steer('run the failed step again', (w, id) => w.resume(id)),
+  rollback: steer('undo what the operation did', (w, id) => w.rollback(id)),
+  doctor,
+  ...Object.fromEntries(FLEET_COMMANDS.map((name) => [name, fleet(name)])),
+  health: {
+    usage: "  can the worker reach Temporal and LiteLLM? (reads the worker's configuration; exit 0 or 1)",
+    flags: [],
+    // The worker's check: its configuration, not the client's, and no encryption keys needed.
+    run: () => runHealthCheck(),
+  },
+};
+
+function usage(command?: string): string {
+  const lines = command
+    ? [`Usage: litellm-workflows ${command} ${COMMANDS[command]!.usage}`]
+    : [
+        'Usage: litellm-workflows <command> [flags]      (litellm-workflows help <command> for one command)',
+        '',
+        'Commands:',
+        ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)}${c.usage}`),
+        '',
+        '--wait waits for the outcome; with --on-failure pause it returns when a step awaits an operator (exit 4).',
+        'Temporal is reached through TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and LITELLM_TASK_QUEUE, payloads',
+        'decrypted with LITELLM_WORKFLOWS_ENCRYPTION_KEYS(_FILE); beside `npm run dev` both come from .dev/.',
+      ];
+  return [
+    ...lines,
+    '',
+    'Exit codes: 0 completed, 1 failed or rolled back, 2 bad input or refused decision,',
+    '            3 another operation on the entity is running, 4 awaiting an operator decision.',
+  ].join('\n');
+}
+
+/** Schema errors with each field named by the flag that fills it. */
+function flagNamed(err: InvalidInputError): string {
+  const issues = err.issues.map(({ field, message }) => `${flagOfField(field, FLAGS) ?? field} ${message}`);
+  return `Invalid input: ${issues.join('; ')}`;
+}
+
+/** One line on stderr, secrets masked and long ids cut. */
+function complain(message: string): void {
+  process.stderr.write(`${clipWords(String(redact(message)))}\n`);
+}
+
+export async function main(argv: string[], env: Env = process.env): Promise<number> {
+  let parsed: ParsedCommandLine;
+  try {
+    parsed = parseCommandLine(argv, COMMANDS, FLAGS);
+  } catch (err) {
+    const topic = argv[0] !== undefined && argv[0] in COMMANDS ? ` ${argv[0]}` : '';
+    complain(`${(err as Error).message}. See: litellm-workflows help${topic}`);
+    return EXIT.badInput;
+  }
+  if (parsed.help || !parsed.command) {
+    process.stdout.write(`${usage(parsed.command)}\n`);
     return EXIT.ok;
+  }
+  const command = COMMANDS[parsed.command]!;
+  let workflows: LiteLLMWorkflowsClient | undefined;
+  try {
+    const missing = (command.required ?? []).filter((flag) => parsed.values[flag] === undefined);
+    if (missing.length > 0)
+      throw new UsageError(`${missing.map((f) => `--${f}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} required`);
+    return await command.run({
+      values: parsed.values,
+      client: async () => {
+        const settings = withDevSession(env);
+        workflows ??= await LiteLLMWorkflowsClient.connect(
+          loadTemporalConfig(settings),
+          requireEncryptionKeys(settings)
+        );
+        return workflows;
+      },
+    });
   } catch (err) {
     if (
       err instanceof UsageError ||
       err instanceof FleetUsageError ||
-      err instanceof InvalidInputError ||
-      err instanceof ConfigError
+      err instanceof ConfigError ||
+      err instanceof DecisionRefusedError
     ) {
-      process.stderr.write(`${err.message}\n`);
+      complain(err.message);
+      return EXIT.badInput;
+    }
+    if (err instanceof InvalidInputError) {
+      complain(flagNamed(err));
+      return EXIT.badInput;
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      complain(`No operation ${err.workflowId}: nothing was started under that id (or its history has expired)`);
       return EXIT.badInput;
     }
     if (err instanceof OperationInProgressError) {
-      print({ status: 'in_progress', workflowId: err.workflowId, error: err.message });
+      print({ status: 'in_progress', workflowId: err.workflowId, error: clipWords(err.message) });
       return EXIT.inProgress;
     }
-    if (err instanceof DecisionRefusedError) {
-      process.stderr.write(`${err.message}\n`);
-      return EXIT.failed;
-    }
-    process.stderr.write(`${String(redact(err instanceof Error ? err.message : String(err)))}\n`);
+    complain(err instanceof Error ? err.message : String(err));
     return EXIT.failed;
   } finally {
     await workflows?.close();
@@ -332,7 +404,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`${String(redact(err instanceof Error ? err.message : String(err)))}\n`);
+      complain(err instanceof Error ? err.message : String(err));
       process.exit(EXIT.failed);
     }
   );

@@ -31,11 +31,13 @@ import {
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from './search-attributes';
 import {
   decideUpdate,
+  resolveFailurePolicy,
   stateQuery,
   workflowIds,
   type AddTeamCreditsInput,
   type CreateEntriesInput,
   type DowngradeEntriesInput,
+  type FailurePolicy,
   type MigrateEntriesInput,
   type OperationName,
   type OperationState,
@@ -50,6 +52,7 @@ import {
   type WindowProgress,
 } from './workflows/child-window';
 import type * as workflows from './workflows';
+import { staticDetails, staticSummary } from './workflows/operator-details';
 import {
   DOCTOR_WORKFLOW_ID,
   doctorProgressQuery,
@@ -355,6 +358,7 @@ export class LiteLLMWorkflowsClient {
       ...(ids.teamId ? [{ key: TEAM_ID, value: ids.teamId }] : []),
       { key: STATE, value: 'Running' },
     ];
+    const policy = resolveFailurePolicy((input as { failurePolicy?: FailurePolicy }).failurePolicy);
     try {
       return await this.client.workflow.start<Workflows[N]>(operation, {
         taskQueue: this.taskQueue,
@@ -363,6 +367,9 @@ export class LiteLLMWorkflowsClient {
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: reusePolicy,
         typedSearchAttributes: searchAttributes,
+        // What the Web UI shows above the history; the saga keeps the current details up to date.
+        staticSummary: staticSummary(operation, ids, policy),
+        staticDetails: staticDetails(operation, ids, policy),
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {

@@ -3,7 +3,7 @@
  * the field schemas, one parser, one secret loader (`NAME` or `NAME_FILE`) and one bearer-token rule.
  * A setting is refused here, at start-up, or not at all: nothing malformed passes on to fail later.
  */
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -24,11 +24,12 @@ const CONTROL_CHARACTER = /\p{Cc}/u;
 
 /**
  * `true` or `false` in any case, as the seed reads `value.lower() == 'true'`; anything else is refused rather
- * than read as off, so the worker never silently disagrees with the seed (`1`, `yes`, `on` included).
+ * than read as off, so the worker never silently disagrees with the seed (`1`, `yes`, `on`, and ` true`
+ * with a space, which the seed reads as off, included).
  */
 export const booleanFlag = z
   .string()
-  .transform((v) => v.trim().toLowerCase())
+  .transform((v) => v.toLowerCase())
   .pipe(z.enum(['true', 'false'], { error: 'must be true or false (any case)' }))
   .transform((v) => v === 'true');
 
@@ -62,6 +63,33 @@ export const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v))
   .pipe(text.optional());
+
+/** The path of a file this process can read (checked at start-up, not at first use). */
+export const readableFile = optionalText.pipe(
+  z
+    .string()
+    .refine(
+      (path) => {
+        try {
+          accessSync(path, constants.R_OK);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: 'cannot read the file it names' }
+    )
+    .optional()
+);
+
+/** A secret sent in an HTTP header: no whitespace or control characters inside. */
+export function headerSafeSecret(secret: SecretSetting): string {
+  const value = secret.value.trim();
+  if (/[\s\p{Cc}]/u.test(value)) {
+    throw new ConfigError(`${secret.source}: must not contain whitespace or control characters`, [secret.variable]);
+  }
+  return value;
+}
 
 export const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -180,6 +208,9 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> 
 /** A secret as given, and where it came from (for messages: the variable, or the file variable). */
 export interface SecretSetting {
   value: string;
+  /** The variable that was set: `NAME` or `NAME_FILE`. */
+  variable: string;
+  /** For messages: the variable, or `NAME_FILE (file content)`. */
   source: string;
 }
 
@@ -192,13 +223,13 @@ export function readSecret(env: Env, name: string): SecretSetting | undefined {
   const fileVar = `${name}_FILE`;
   const direct = env[name];
   const file = env[fileVar];
-  if (file === undefined) return direct === undefined ? undefined : { value: direct, source: name };
+  if (file === undefined) return direct === undefined ? undefined : { value: direct, variable: name, source: name };
   if (direct !== undefined && direct.trim() !== '') {
     throw new ConfigError(`Set only one of ${name} and ${fileVar}`, [name, fileVar]);
   }
   if (file.trim() === '') throw new ConfigError(`${fileVar} is set but empty`, [fileVar]);
   try {
-    return { value: readFileSync(file.trim(), 'utf8'), source: `${fileVar} (file content)` };
+    return { value: readFileSync(file.trim(), 'utf8'), variable: fileVar, source: `${fileVar} (file content)` };
   } catch {
     throw new ConfigError(`${fileVar}: cannot read the file it names`, [fileVar]);
   }

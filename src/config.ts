@@ -25,7 +25,9 @@ import {
   port,
   positiveInt,
   positiveNumber,
+  readableFile,
   readSecret,
+  headerSafeSecret,
   text,
   type Env,
 } from './config-fields';
@@ -40,8 +42,8 @@ const temporalSchema = z
     /** Temporal Cloud or a secured cluster: an API key (sent as a bearer token over TLS). */
     TEMPORAL_API_KEY: optionalText,
     TEMPORAL_TLS: booleanFlag.default(false),
-    TEMPORAL_TLS_CERT_PATH: optionalText,
-    TEMPORAL_TLS_KEY_PATH: optionalText,
+    TEMPORAL_TLS_CERT_PATH: readableFile,
+    TEMPORAL_TLS_KEY_PATH: readableFile,
   })
   .refine((t) => (t.TEMPORAL_TLS_CERT_PATH === undefined) === (t.TEMPORAL_TLS_KEY_PATH === undefined), {
     error: 'set both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH, or neither',
@@ -185,7 +187,8 @@ export function temporalConnectionOptions(temporal: TemporalConfig): {
 
 export function loadLiteLLMConfig(env: Env = process.env): LiteLLMConfig {
   const l = parseEnv(liteLLMSchema, env);
-  const masterKey = readSecret(env, 'LITELLM_API_KEY')?.value.trim();
+  const secret = readSecret(env, 'LITELLM_API_KEY');
+  const masterKey = secret && headerSafeSecret(secret);
   if (!masterKey) throw new ConfigError('LITELLM_API_KEY or LITELLM_API_KEY_FILE must be set', ['LITELLM_API_KEY']);
   return {
     baseUrl: l.LITELLM_API_URL,

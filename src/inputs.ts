@@ -266,7 +266,7 @@ export const resultSchemas = {
     teamBudget: z.number().nullable(),
   }),
   migrateEntries: z.object({
-    status: z.enum(['migrated', 'completed_partial_migration', 'already_migrated', 'user_not_found']),
+    status: z.enum(['migrated', 'completed_partial_migration', 'already_migrated']),
     teamId: z.string(),
     credits: z.number().optional(),
     movedKeys: z.number().int(),

@@ -14,7 +14,7 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { countLiteLLMCall } from './activities/context';
+import { activityChangedBy, countLiteLLMCall } from './activities/context';
 import { createDataConverter } from './codec/data-converter';
 import { logEachDecryptionErrorOnce } from './codec/decryption-errors';
 import type { EncryptionKey } from './codec/crypto-codec';
@@ -40,7 +40,7 @@ export function keyDerivationSecret(litellm: LiteLLMConfig): string {
 
 /** The activities bound to one LiteLLM client; close the client when the worker is done. */
 export function createLiteLLMActivities(litellm: LiteLLMConfig, provisioning: ProvisioningConfig) {
-  const client = new LiteLLMClient(litellm, { onCall: countLiteLLMCall });
+  const client = new LiteLLMClient(litellm, { onCall: countLiteLLMCall, changedBy: activityChangedBy });
   const activities = createActivities({
     client,
     provisioning,
@@ -102,6 +102,22 @@ function writeJsonLog(entry: LogEntry): void {
   process.stdout.write(`${JSON.stringify(redact(line))}\n`);
 }
 
+/**
+ * Read the LiteLLM version once at start-up and log it (the client speaks 1.80.9 and 1.108.5, test/contract).
+ * A proxy that cannot be asked yet does not stop the worker: activities retry until it answers.
+ */
+async function logProxyVersion(client: LiteLLMClient): Promise<void> {
+  const logger = Runtime.instance().logger;
+  try {
+    const version = await client.proxyVersion({ signal: AbortSignal.timeout(5_000) });
+    logger.info('LiteLLM proxy version', { litellmVersion: version ?? 'not reported' });
+  } catch (err) {
+    logger.warn('LiteLLM proxy version could not be read at start-up', {
+      error: redact(err instanceof Error ? err.message : String(err)),
+    });
+  }
+}
+
 export async function runWorker(
   config: WorkerConfig,
   encryptionKeys: EncryptionKey[],
@@ -114,6 +130,7 @@ export async function runWorker(
       : {},
   });
   const { client, activities } = createLiteLLMActivities(config.litellm, config.provisioning);
+  await logProxyVersion(client);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   try {
     const worker = await Worker.create({

@@ -1,4 +1,6 @@
 // The route table the server dispatches on (path → definition).
+import { budgetRoutes } from './budgets';
+import { healthRoutes } from './health';
 import { keyRoutes } from './keys';
 import { modelRoutes } from './models';
 import type { RouteDef } from './shared';
@@ -9,5 +11,7 @@ import { userRoutes } from './users';
 export type { RouteDef } from './shared';
 
 export const routes: ReadonlyMap<string, RouteDef> = new Map(
-  [...teamRoutes, ...userRoutes, ...userListRoutes, ...keyRoutes, ...modelRoutes].map((r) => [r.path, r])
+  [...teamRoutes, ...userRoutes, ...userListRoutes, ...keyRoutes, ...modelRoutes, ...budgetRoutes, ...healthRoutes].map(
+    (r) => [r.path, r]
+  )
 );

@@ -327,6 +327,7 @@ function validateKeyTeamChange(key: KeyRow, team: TeamRow): void {
 function update({ store, body, models }: RouteContext): Json {
   const { value: d, sent } = UpdateKeyRequest.parseBody(body);
   const row = store.keys.get(hashIfNeeded(d.key));
+  if (!row && store.isV108) throw new ProxyException(404, 'Key not found.', 'not_found_error', 'key');
   if (!row) {
     throw new HttpException(
       401,
@@ -394,9 +395,26 @@ function remove({ store, body }: RouteContext): Json {
   return { deleted_keys: requested };
 }
 
+const BlockKeyRequest = model('BlockKeyRequest', { key: required(str) });
+
+/** `/key/block`: the key stays, refused on every call until unblocked. */
+function block({ store, body }: RouteContext): Json {
+  const { value: d } = BlockKeyRequest.parseBody(body);
+  const row = store.keys.get(hashIfNeeded(d.key));
+  if (!row) throw new ProxyException(404, `Key not found. Passed key=${d.key}`, 'not_found_error', 'key');
+  row.blocked = true;
+  row.updated_at = nowIso();
+  return keyJson(store, row);
+}
+
 function info({ store, caller, query }: RouteContext): Json {
   const key = query.getAll('key').pop() || caller.apiKey; // `key or user_api_key_dict.api_key`
   const row = store.keys.get(hashIfNeeded(key));
+  const deleted = store.isV108 ? store.deletedKeys.get(hashIfNeeded(key)) : undefined;
+  if (!row && deleted && caller.isAdmin) {
+    const { token: _token, deleted_at, ...details } = keyJson(store, deleted);
+    return { key, info: { ...details, status: 'deleted', deleted_at, deleted_by: caller.userId } };
+  }
   if (!row) throw new ProxyException(404, 'Key not found in database', 'not_found_error', 'key');
   const allowed =
     caller.isAdmin || caller.role === 'proxy_admin_viewer' || caller.apiKey === key || row.user_id === caller.userId;
@@ -520,5 +538,6 @@ export const keyRoutes: RouteDef[] = [
   { method: 'POST', path: '/key/update', access: 'admin', errors: 'auth', handle: update },
   { method: 'POST', path: '/key/delete', access: 'admin', errors: 'proxy', handle: remove },
   { method: 'GET', path: '/key/info', access: 'info', errors: 'proxy', handle: info },
+  { method: 'POST', path: '/key/block', access: 'admin', errors: 'proxy', handle: block },
   { method: 'GET', path: '/key/list', access: 'info', errors: 'list', handle: list },
 ];

@@ -232,11 +232,33 @@ function teamInfo({ store, caller, query }: RouteContext): Json {
       team_member_budget_table: typeof budgetId === 'string' ? budgetJson(store.budgets.get(budgetId) ?? null) : null,
     },
     keys: keysWhere(store, (k) => k.team_id === teamId).map((k) => keyJson(store, k)),
-    team_memberships: store
-      .memberships()
-      .filter((m) => m.team_id === teamId)
-      .map((m) => membershipJson(store, m)),
+    team_memberships: store.isV108 ? everyMembership(store, team) : ownMemberships(store, teamId),
   };
+}
+
+function ownMemberships(store: Store, teamId: string): Json[] {
+  return store
+    .memberships()
+    .filter((m) => m.team_id === teamId)
+    .map((m) => membershipJson(store, m));
+}
+
+/** 1.108.5: one row per listed member (the proxy admin first, as added), with where its budget comes from. */
+function everyMembership(store: Store, team: TeamRow): Json[] {
+  const rows: Json[] = team.members_with_roles.flatMap((m): Json[] => {
+    if (m.user_id === null) return [];
+    const row = store.membership(m.user_id, team.team_id) ?? {
+      user_id: m.user_id,
+      team_id: team.team_id,
+      spend: 0,
+      budget_id: null,
+    };
+    const budgetSource = row.budget_id === null ? 'none' : 'member';
+    return [{ ...membershipJson(store, row), total_spend: row.spend, budget_source: budgetSource }];
+  });
+  const listed = new Set(rows.map((r) => r.user_id));
+  const unlisted = ownMemberships(store, team.team_id).filter((r) => !listed.has(r.user_id));
+  return [...rows, ...unlisted];
 }
 
 function updateTeam({ store, caller, body, models }: RouteContext): Json {
@@ -378,7 +400,7 @@ function memberAdd({ store, caller, body }: RouteContext): Json {
 }
 
 function memberUpdate({ store, caller, body }: RouteContext): Json {
-  const { value: d } = TeamMemberUpdateRequest.parseBody(body);
+  const { value: d, sent } = TeamMemberUpdateRequest.parseBody(body);
   if (d.role === 'admin') {
     throw new HttpException(
       400,
@@ -406,14 +428,19 @@ function memberUpdate({ store, caller, body }: RouteContext): Json {
   }
   // _upsert_budget_and_membership: a fresh budget row per call, or disconnect when every limit is null.
   const membership = store.membership(userId, d.team_id);
-  if (d.max_budget_in_team === null && d.tpm_limit === null && d.rpm_limit === null) {
+  const limitsSent = ['max_budget_in_team', 'tpm_limit', 'rpm_limit'].some((f) => sent.has(f));
+  if (store.isV108 && !limitsSent) {
+    // 1.108.5: a field left out is unchanged (1.80.9 took an update without limits as "disconnect").
+  } else if (d.max_budget_in_team === null && d.tpm_limit === null && d.rpm_limit === null) {
     if (membership) membership.budget_id = null;
   } else {
     const fields: Partial<BudgetRow> = {};
     if (d.max_budget_in_team !== null) fields.max_budget = d.max_budget_in_team;
     if (d.tpm_limit !== null) fields.tpm_limit = d.tpm_limit;
     if (d.rpm_limit !== null) fields.rpm_limit = d.rpm_limit;
-    const budget = store.createBudget(fields, caller.userId ?? '');
+    const own = membership && store.isV108 ? store.budgetOf(membership) : null;
+    if (own) Object.assign(own, fields, { updated_at: nowIso() }); // 1.108.5 updates the member's row in place
+    const budget = own ?? store.createBudget(fields, caller.userId ?? '');
     if (membership) membership.budget_id = budget.budget_id;
     else store.putMembership({ user_id: userId, team_id: d.team_id, spend: 0, budget_id: budget.budget_id });
   }

@@ -97,7 +97,14 @@ function newUser({ store, caller, body }: RouteContext): Json {
   if (d.user_email) {
     const wanted = d.user_email.trim().toLowerCase();
     const clash = [...store.users.values()].find((u) => u.user_email !== null && u.user_email.toLowerCase() === wanted);
-    if (clash) throw new HttpException(400, { error: `User with email ${clash.user_email} already exists` });
+    if (clash) {
+      throw new HttpException(store.isV108 ? 409 : 400, {
+        error: `User with email ${clash.user_email} already exists`,
+      });
+    }
+  }
+  if (store.isV108 && d.user_id !== null && store.users.has(d.user_id)) {
+    throw new HttpException(409, { error: `User with id ${d.user_id} already exists` });
   }
   const userId = d.user_id ?? randomUUID();
   const metadata: Json = { ...(d.metadata ?? {}) };
@@ -296,6 +303,8 @@ function updateUser({ store, body }: RouteContext): Json {
       : typeof value === 'object' && value !== null && Object.keys(value).length === 0;
     if (value !== null && !empty && !(METADATA_FIELDS as readonly string[]).includes(name)) changes[name] = value;
   }
+  // 1.108.5 clears a budget sent as an explicit null.
+  if (store.isV108 && sent.has('max_budget') && d.max_budget === null) changes.max_budget = null;
   if (typeof changes.budget_duration === 'string') changes.budget_reset_at = timeFromNow(changes.budget_duration);
   const existing = d.user_id
     ? store.users.get(d.user_id)

@@ -14,6 +14,19 @@ function currentContext(): Context | undefined {
   }
 }
 
+/**
+ * LiteLLM's audit attribution of a call made inside an activity: `<configured>/<operation>/<workflow id>`
+ * (the operation is the workflow type, e.g. `migrateEntries`), so LiteLLM's audit log says which run changed
+ * what. Characters a header cannot carry are percent-encoded. Outside an activity: undefined.
+ */
+export function activityChangedBy(configured: string): string | undefined {
+  const info = currentContext()?.info;
+  const workflowId = info?.workflowExecution?.workflowId;
+  if (!info?.workflowType || !workflowId) return undefined;
+  const headerSafe = (s: string): string => (/^[\x20-\x7e]*$/.test(s) ? s : encodeURIComponent(s));
+  return `${configured}/${headerSafe(info.workflowType)}/${headerSafe(workflowId)}`;
+}
+
 /** What the previous attempt of this activity last heartbeated (its progress), if any. */
 export function lastHeartbeatDetails(): unknown {
   return currentContext()?.info.heartbeatDetails;

@@ -4,6 +4,7 @@
  * `ReturnType<typeof createActivities>`. Every activity is idempotent under retry (docs/activities.md) and
  * converts LiteLLM errors to Temporal failures in one place (failures.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { doctorActivities } from './doctor';
 import { creditActivities } from './credits';
 import { keyActivities } from './keys';
@@ -27,6 +28,15 @@ export function createActivities(deps: ActivityDeps) {
         defaultModel: provisioning.defaultModel,
         orgSettingsVersion: provisioning.orgSettingsVersion,
       };
+    },
+    /**
+     * A fresh issuance id for `generateKey` (256 random bits, no HTTP). Taken as a local activity, it is
+     * recorded in history only inside an encrypted payload before LiteLLM is called: every retry of that
+     * issuance derives the same key, and nothing visible (workflow or run id) lets anyone derive it.
+     */
+    // eslint-disable-next-line @typescript-eslint/require-await
+    async newIssuanceId(): Promise<string> {
+      return randomBytes(32).toString('base64url');
     },
     ...teamActivities(deps),
     ...userActivities(deps),

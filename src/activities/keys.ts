@@ -6,7 +6,7 @@
  */
 import { byorKeyAlias, openHandsCloudKeyAlias } from '../domain/aliases';
 import { KEY_LIST_MAX_PAGE_SIZE, validateId } from '../litellm/client';
-import { isHttpStatus, isKeyAliasTaken, isUnknownKey, LiteLLMHttpError } from '../litellm/errors';
+import { isDeletedKeyInfo, isHttpStatus, isKeyAliasTaken, isUnknownKey, LiteLLMHttpError } from '../litellm/errors';
 import { deriveKey, hashKey, isPlaintextKey, toKeyHash } from '../litellm/keys';
 import type { KeyObject } from '../litellm/schemas';
 import { maskKey, registerSecret } from '../redact';
@@ -33,9 +33,11 @@ export function keyActivities(deps: ActivityDeps) {
   if (!deps.keyDerivationSecret) throw new Error('createActivities: keyDerivationSecret must not be empty');
   registerSecret(deps.keyDerivationSecret);
 
+  /** `/key/info`, null when the key is unknown (404) or deleted (1.108.5 answers 200 `status: "deleted"`). */
   async function keyInfo(keyHash: string, signal: AbortSignal | undefined) {
     try {
-      return await client.keyInfo(keyHash, { signal });
+      const res = await client.keyInfo(keyHash, { signal });
+      return isDeletedKeyInfo(res.info) ? null : res;
     } catch (e) {
       if (isHttpStatus(e, 404)) return null;
       throw e;

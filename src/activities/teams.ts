@@ -8,6 +8,7 @@ import {
   isMemberAbsent,
   isTeamAlreadyExists,
 } from '../litellm/errors';
+import { PROXY_ADMIN_USER_ID } from '../litellm/client';
 import type { TeamInfoResponse } from '../litellm/schemas';
 import { logEvent } from './context';
 import { runActivity } from './failures';
@@ -27,9 +28,12 @@ export async function readTeam(
   }
 }
 
-/** `team_memberships` rows of this team (LiteLLM returns only this team's, but we don't rely on it). */
+/**
+ * `team_memberships` rows of this team (LiteLLM returns only this team's, but we don't rely on it), without
+ * the proxy admin: 1.108.5 lists it as a member of every team created with the master key.
+ */
 function membershipRows(info: TeamInfoResponse) {
-  return (info.team_memberships ?? []).filter((m) => m.team_id === info.team_id);
+  return (info.team_memberships ?? []).filter((m) => m.team_id === info.team_id && m.user_id !== PROXY_ADMIN_USER_ID);
 }
 
 function sortedUnique(values: Iterable<string>): string[] {
@@ -39,7 +43,9 @@ function sortedUnique(values: Iterable<string>): string[] {
 export function toTeamSnapshot(info: TeamInfoResponse): TeamSnapshot {
   const t = info.team_info;
   const memberUserIds = sortedUnique(
-    (t.members_with_roles ?? []).map((m) => m.user_id).filter((u): u is string => typeof u === 'string' && u !== '')
+    (t.members_with_roles ?? [])
+      .map((m) => m.user_id)
+      .filter((u): u is string => typeof u === 'string' && u !== '' && u !== PROXY_ADMIN_USER_ID)
   );
   const seen = new Set<string>();
   const memberships = membershipRows(info)
@@ -55,9 +61,28 @@ export function toTeamSnapshot(info: TeamInfoResponse): TeamSnapshot {
     teamAlias: t.team_alias ?? null,
     maxBudget: t.max_budget ?? null,
     spend: t.spend ?? 0,
+    metadata: t.metadata ?? {},
     memberUserIds,
     memberships,
   };
+}
+
+/** Delete a budget row no membership of `teamId` and not the team's member budget refers to. */
+async function deleteBudgetRowIfUnused(
+  deps: ActivityDeps,
+  budgetId: string,
+  teamId: string,
+  signal: AbortSignal | undefined
+): Promise<boolean> {
+  const after = await readTeam(deps, teamId, signal);
+  const used =
+    after !== null &&
+    ((after.team_memberships ?? []).some((m) => m.budget_id === budgetId) ||
+      after.team_info.metadata?.team_member_budget_id === budgetId);
+  if (used) return false;
+  await deps.client.budgetDelete(budgetId, { signal });
+  logEvent('info', 'removeUserFromTeam: deleted the membership budget row left behind', { teamId });
+  return true;
 }
 
 export function teamActivities(deps: ActivityDeps) {
@@ -132,14 +157,21 @@ export function teamActivities(deps: ActivityDeps) {
       });
     },
 
-    /** `/team/update`: `undefined` → not sent; `maxBudget: null` → cleared (unlimited). Nothing given → no call. */
-    async updateTeam(input: { teamId: string; teamAlias?: string; maxBudget?: number | null }): Promise<void> {
+    /**
+     * `/team/update`: `undefined` → not sent; `maxBudget: null` → cleared (unlimited); `teamAlias: null` →
+     * cleared; `metadata` replaces the stored metadata (the undo of `createTeam` restores it exactly).
+     * Nothing given → no call.
+     */
+    async updateTeam(input: {
+      teamId: string;
+      teamAlias?: string | null;
+      maxBudget?: number | null;
+      metadata?: Record<string, unknown>;
+    }): Promise<void> {
       return runActivity('updateTeam', { teamId: input.teamId }, async (signal) => {
-        if (input.teamAlias === undefined && input.maxBudget === undefined) return;
-        await client.teamUpdate(
-          { teamId: input.teamId, teamAlias: input.teamAlias, maxBudget: input.maxBudget },
-          { signal }
-        );
+        const { teamId, teamAlias, maxBudget, metadata } = input;
+        if (teamAlias === undefined && maxBudget === undefined && metadata === undefined) return;
+        await client.teamUpdate({ teamId, teamAlias, maxBudget, metadata }, { signal });
       });
     },
 
@@ -180,16 +212,25 @@ export function teamActivities(deps: ActivityDeps) {
       });
     },
 
-    /** `/team/member_delete`. Not a member, or the team is gone → `removed: false`. */
+    /**
+     * `/team/member_delete`. Not a member, or the team is gone → `removed: false`. LiteLLM leaves the
+     * membership's budget row behind in `/budget/list`; it is deleted here once nothing in the team refers
+     * to it (no other membership, not the team's member budget), so an undo or a downgrade leaves no residue.
+     * (A retry after a lost answer no longer sees the membership, so such a row can be left: counted by doctor.)
+     */
     async removeUserFromTeam(input: { userId: string; teamId: string }): Promise<{ removed: boolean }> {
       return runActivity('removeUserFromTeam', { userId: input.userId, teamId: input.teamId }, async (signal) => {
+        const before = await readTeam(deps, input.teamId, signal);
+        const budgetId = before && membershipRows(before).find((m) => m.user_id === input.userId)?.budget_id;
+        let removed = true;
         try {
           await client.teamMemberDelete({ teamId: input.teamId, userId: input.userId }, { signal });
-          return { removed: true };
         } catch (e) {
           if (!isMemberAbsent(e)) throw e;
-          return { removed: false };
+          removed = false;
         }
+        if (budgetId) await deleteBudgetRowIfUnused(deps, budgetId, input.teamId, signal);
+        return { removed };
       });
     },
 

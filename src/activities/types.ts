@@ -27,9 +27,14 @@ export interface TeamSnapshot {
   /** null = unlimited. */
   maxBudget: number | null;
   spend: number;
-  /** User ids of `members_with_roles` (the real member list; includes the proxy admin `default_user_id`). Sorted. */
+  /** The team's metadata as stored (restored exactly by the undo of `createTeam`). */
+  metadata: Record<string, unknown>;
+  /**
+   * User ids of `members_with_roles` (the real member list), without the proxy admin LiteLLM adds to teams
+   * it creates with the master key (`default_user_id`: not an OpenHands member). Sorted.
+   */
   memberUserIds: string[];
-  /** `team_memberships` rows (members with a per-team budget row). Sorted by user id. */
+  /** `team_memberships` rows (members with a per-team budget row), without the proxy admin. Sorted by user id. */
   memberships: Array<{ userId: string; maxBudgetInTeam: number | null; spend: number }>;
 }
 

@@ -21,8 +21,8 @@ export type MigrationDecision<K extends KeyFacts> =
       status: 'migrated' | 'completed_partial_migration';
       /** Credits moved into the org team (a fresh migration only). */
       credits?: number;
-      /** The org team to create or update with this budget (a fresh migration only). */
-      teamBudget?: number;
+      /** Create or update the org team with this budget (a fresh migration; a missing team of a half-done one). */
+      teamBudget?: number | null;
       /** Set the user's budget to the unlimited sentinel (a fresh migration only). */
       setUserUnlimited: boolean;
       /** Add the user to the org team with this member budget; undefined when already a member. */
@@ -32,22 +32,27 @@ export type MigrationDecision<K extends KeyFacts> =
 
 /**
  * `migrateEntries`' decision (seed: `migrate_entries`, plus finishing a half-done migration): a user at the
- * "migrated" sentinel whose membership or keys never moved is completed; without an org team there is
- * nothing to finish.
+ * "migrated" sentinel whose org team, membership or keys were never made or moved is completed (a missing
+ * team starts with the default initial budget: the credits can no longer be computed from the user); a
+ * budget never set (null) with no org team is a user the seed never migrated, left alone as there.
  */
 export function decideMigration<K extends KeyFacts>(
   read: { user: UserBudget; team: TeamFacts | null; keys: K[] },
-  input: { orgId: string; userId: string; userSettings: BillingSettings }
+  input: { orgId: string; userId: string; userSettings: BillingSettings },
+  defaultInitialBudget: number | null
 ): MigrationDecision<K> {
   const { user, team, keys } = read;
   const keysToMove = keys.filter((key) => key.teamId !== input.orgId);
   const isMember = team?.memberUserIds.includes(input.userId) ?? false;
   if (isUnlimitedUserBudget(user.maxBudget)) {
-    if (!team || (isMember && keysToMove.length === 0)) return { status: 'already_migrated' };
+    if (team && isMember && keysToMove.length === 0) return { status: 'already_migrated' };
+    if (!team && user.maxBudget === null) return { status: 'already_migrated' };
+    const memberBudget = team ? team.maxBudget : defaultInitialBudget;
     return {
       status: 'completed_partial_migration',
+      ...(team ? {} : { teamBudget: defaultInitialBudget }),
       setUserUnlimited: false,
-      ...(isMember ? {} : { addMember: { maxBudgetInTeam: team.maxBudget } }),
+      ...(isMember ? {} : { addMember: { maxBudgetInTeam: memberBudget } }),
       keysToMove,
     };
   }

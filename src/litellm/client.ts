@@ -26,6 +26,13 @@ export type { CallOptions } from './transport';
 // The client's input contract, as the activities import it.
 export { KEY_LIST_MAX_PAGE_SIZE, validateId } from './input';
 
+/**
+ * The user LiteLLM's master key acts as (`LITELLM_PROXY_ADMIN_NAME`). Both versions add it as an admin member
+ * of every team created with the master key (1.108.5 also lists it in `team_memberships`); it is not an
+ * OpenHands member, so member counts, budget fan-outs and "last member" decisions leave it out.
+ */
+export const PROXY_ADMIN_USER_ID = 'default_user_id';
+
 /** LiteLLM's `/user/list` page size ceiling. */
 export const USER_LIST_MAX_PAGE_SIZE = 100;
 
@@ -41,6 +48,8 @@ export interface LiteLLMClientOptions {
   dispatcher?: Dispatcher;
   /** Told the outcome of every call, for metrics: the HTTP status, or `timeout` / `connection` / `aborted`. */
   onCall?: (route: string, outcome: string) => void;
+  /** `LiteLLM-Changed-By` of each call, from the configured name (see `TransportOptions.changedBy`). */
+  changedBy?: (configured: string) => string | undefined;
 }
 
 export class LiteLLMClient {
@@ -79,16 +88,24 @@ export class LiteLLMClient {
   }
 
   /**
-   * `POST /team/update`: `undefined` fields are not sent; `maxBudget: null` clears the budget (unlimited);
+   * `POST /team/update`: `undefined` fields are not sent; `null` clears the budget (unlimited) or the alias;
    * `metadata` replaces the stored metadata as a whole.
    */
   async teamUpdate(
-    input: { teamId: string; teamAlias?: string; maxBudget?: number | null; metadata?: Record<string, unknown> },
+    input: {
+      teamId: string;
+      teamAlias?: string | null;
+      maxBudget?: number | null;
+      metadata?: Record<string, unknown>;
+    },
     opts: CallOptions = {}
   ) {
+    const { teamAlias } = input;
     const body = {
       team_id: validateId('teamId', input.teamId),
-      ...(input.teamAlias !== undefined ? { team_alias: validateId('teamAlias', input.teamAlias) } : {}),
+      ...(teamAlias !== undefined
+        ? { team_alias: teamAlias === null ? null : validateId('teamAlias', teamAlias) }
+        : {}),
       ...clearWithNull('max_budget', validateBudget('maxBudget', input.maxBudget)),
       ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
     };

@@ -21,6 +21,11 @@ export interface TransportOptions {
   dispatcher?: Dispatcher;
   /** Told the outcome of every call, for metrics: the HTTP status, or `timeout` / `connection` / `aborted`. */
   onCall?: (route: string, outcome: string) => void;
+  /**
+   * The `LiteLLM-Changed-By` of a call made without an explicit one, given the configured name (the worker:
+   * the running activity's operation and workflow id); undefined → the configured name.
+   */
+  changedBy?: (configured: string) => string | undefined;
 }
 
 /** What every endpoint method accepts besides its input. */
@@ -66,6 +71,7 @@ export class LiteLLMTransport {
   private readonly basePath: string;
   private readonly authHeaderName: string;
   private readonly onCall?: (route: string, outcome: string) => void;
+  private readonly changedByOfCall?: (configured: string) => string | undefined;
 
   constructor(
     private readonly config: LiteLLMConfig,
@@ -84,6 +90,7 @@ export class LiteLLMTransport {
     registerSecret(config.masterKey);
     registerSecret(config.keyDerivationSecret);
     this.onCall = options.onCall;
+    this.changedByOfCall = options.changedBy;
     if (options.dispatcher) {
       this.dispatcher = options.dispatcher;
       this.ownsDispatcher = false;
@@ -172,7 +179,8 @@ export class LiteLLMTransport {
   }
 
   /** The audit name of a call: the caller's (validated, so a bad one is refused, not sent) or the configured one. */
-  private changedBy(perCall: string | undefined): string {
+  private changedBy(explicit: string | undefined): string {
+    const perCall = explicit ?? this.changedByOfCall?.(this.config.changedBy);
     if (perCall === undefined) return this.config.changedBy;
     validateId('changedBy', perCall, 512);
     if (!HEADER_VALUE.test(perCall)) throw new LiteLLMInputError('changedBy', 'must be printable ASCII');

@@ -106,7 +106,7 @@ export interface CreateEntriesResult {
 export type MigrateEntriesInput = z.input<typeof migrateEntriesInputSchema>;
 
 export interface MigrateEntriesResult {
-  status: 'migrated' | 'completed_partial_migration' | 'already_migrated' | 'user_not_found';
+  status: 'migrated' | 'completed_partial_migration' | 'already_migrated';
   teamId: string;
   /** Credits moved into the org team (after the billing-margin upgrade). */
   credits?: number;

@@ -14,8 +14,9 @@ type StoredKeyStatus = MigrateEntriesResult['storedKey'];
  * the team's budget, the user's own budget becomes unlimited, the user joins the team, the user's keys move
  * into it, and the stored key is checked (and replaced if LiteLLM does not know it).
  *
- * Unlike the seed, a user whose budget already carries the "migrated" sentinel but whose membership or keys
- * were never moved (a migration that died half-way, OpenHands F1) is completed, not skipped for ever.
+ * Unlike the seed, a user whose budget already carries the "migrated" sentinel but whose org team, membership
+ * or keys were never made or moved (a migration that died half-way, OpenHands F1) is completed, not skipped
+ * for ever. A user LiteLLM does not know fails the run (`UserNotFound`), as the seed raises.
  */
 export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateEntriesResult> {
   const input = beginOperation('migrateEntries', raw);
@@ -23,29 +24,44 @@ export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateE
   const { orgId, userId } = input;
 
   return saga.run(async () => {
+    // Recorded (a marker in history) before any activity is scheduled, as every read must be before a write.
     const settings = await local.getProvisioningSettings();
-    const user = await saga.step('read user', () => forward.getUser({ userId }));
-    const nothingMoved = { teamId: orgId, movedKeys: 0, unknownKeys: 0, storedKey: 'not_checked' as const };
-    if (!user) return { status: 'user_not_found', ...nothingMoved };
+    const storedKeyToCheck = checkableStoredKey(input, settings.liteLLMBaseUrl);
 
-    const team = await saga.step('read team', () => forward.getTeam({ teamId: orgId }));
-    const keys = await saga.step('read keys', () => forward.listUserKeys({ userId }));
-    const decision = decideMigration({ user, team, keys }, input);
+    // Level 1, reads only: the user, the org team, the user's keys, and whether LiteLLM knows the stored key.
+    const [user, team, keys, storedKey] = await saga.all([
+      () => saga.step('read user', () => forward.getUser({ userId })),
+      () => saga.step('read team', () => forward.getTeam({ teamId: orgId })),
+      () => saga.step('read keys', () => forward.listUserKeys({ userId })),
+      () => (storedKeyToCheck ? verifyStoredKey(saga, storedKeyToCheck) : Promise.resolve('not_checked' as const)),
+    ]);
+    const nothingMoved = { teamId: orgId, movedKeys: 0, unknownKeys: 0, storedKey: 'not_checked' as const };
+    // The seed raises here (sign-in fails); answering "done" would let a caller mark the user migrated.
+    if (!user) throw ApplicationFailure.nonRetryable(`LiteLLM has no user ${userId}`, 'UserNotFound', { userId });
+    const decision = decideMigration({ user, team, keys }, input, settings.defaultInitialBudget);
     if (decision.status === 'already_migrated') return { status: 'already_migrated', ...nothingMoved };
     const { status, credits, teamBudget, addMember, keysToMove } = decision;
 
-    if (teamBudget !== undefined) {
-      await createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: teamBudget }, team);
-    }
-    if (decision.setUserUnlimited) {
-      const previousBudget = user.maxBudget;
-      await saga.step(
-        'set user budget unlimited',
-        () => forward.updateUser({ userId, maxBudget: UNLIMITED_USER_BUDGET }),
-        { undo: () => compensation.updateUser({ userId, maxBudget: previousBudget ?? undefined }) }
-      );
-    }
+    // Level 2: the org team, and the user's own budget, are independent.
+    const previousBudget = user.maxBudget;
+    await saga.all([
+      () =>
+        teamBudget !== undefined
+          ? createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: teamBudget }, team)
+          : Promise.resolve(),
+      () =>
+        decision.setUserUnlimited
+          ? saga.step(
+              'set user budget unlimited',
+              () => forward.updateUser({ userId, maxBudget: UNLIMITED_USER_BUDGET }),
+              {
+                undo: () => compensation.updateUser({ userId, maxBudget: previousBudget ?? undefined }),
+              }
+            )
+          : Promise.resolve(),
+    ]);
 
+    // Level 3: a member can only be added to a team that exists.
     if (addMember) {
       await saga.step(
         'add user to team',
@@ -54,8 +70,12 @@ export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateE
       );
     }
 
-    const moved = await moveKeys(saga, keysToMove, orgId);
-    const verified = await checkStoredKey(saga, input, settings.liteLLMBaseUrl);
+    // Level 4: keys move (or are issued) only into a team the user is a member of; each key on its own.
+    const [moved, newKey] = await saga.all([
+      () => moveKeys(saga, keysToMove, orgId),
+      async (): Promise<string | undefined> =>
+        storedKey === 'invalid' ? (await issueCloudKey(saga, userId, orgId)).key : undefined,
+    ]);
 
     return {
       status,
@@ -63,25 +83,23 @@ export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateE
       ...(credits !== undefined ? { credits } : {}),
       movedKeys: moved.moved,
       unknownKeys: moved.unknown,
-      storedKey: verified.storedKey,
-      ...(verified.newKey ? { newKey: verified.newKey } : {}),
+      storedKey,
+      ...(newKey ? { newKey } : {}),
     };
   });
 }
 
-async function checkStoredKey(
-  saga: Saga,
-  input: MigrateEntriesInput,
-  liteLLMBaseUrl: string
-): Promise<{ storedKey: StoredKeyStatus; newKey?: string }> {
+/** The stored key, when it can be checked: only keys issued by this LiteLLM can be checked against it. */
+function checkableStoredKey(input: MigrateEntriesInput, liteLLMBaseUrl: string): string | undefined {
   const { llmApiKey, llmBaseUrl } = input.userSettings;
-  // Only keys issued by this LiteLLM can be checked against it.
-  if (!llmApiKey || !llmBaseUrl || llmBaseUrl.replace(/\/+$/, '') !== liteLLMBaseUrl) {
-    return { storedKey: 'not_checked' };
-  }
-  const storedKey = await saga.step('verify stored key', async (): Promise<StoredKeyStatus> => {
+  if (!llmApiKey || !llmBaseUrl || llmBaseUrl.replace(/\/+$/, '') !== liteLLMBaseUrl) return undefined;
+  return llmApiKey;
+}
+
+function verifyStoredKey(saga: Saga, key: string): Promise<StoredKeyStatus> {
+  return saga.step('verify stored key', async (): Promise<StoredKeyStatus> => {
     try {
-      return await verification.verifyKey({ key: llmApiKey });
+      return await verification.verifyKey({ key });
     } catch (err) {
       // LiteLLM unreachable or failing: we cannot tell, so keep the key (the seed rotated it on every blip).
       if (err instanceof ActivityFailure && !(err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) {
@@ -90,7 +108,4 @@ async function checkStoredKey(
       throw err;
     }
   });
-  if (storedKey !== 'invalid') return { storedKey };
-  const issued = await issueCloudKey(saga, input.userId, input.orgId);
-  return { storedKey, newKey: issued.key };
 }

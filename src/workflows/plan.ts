@@ -86,8 +86,12 @@ async function planMigrate(input: {
     reads.getTeam({ teamId: orgId }),
     reads.listUserKeys({ userId }),
   ]);
-  if (!user) return plan('migrateEntries', 'user_not_found', []);
-  const d = decideMigration({ user, team, keys }, input as Parameters<typeof decideMigration>[1]);
+  if (!user) return plan('migrateEntries', 'fails: LiteLLM has no such user', []);
+  const d = decideMigration(
+    { user, team, keys },
+    input as Parameters<typeof decideMigration>[1],
+    settings.defaultInitialBudget
+  );
   if (d.status === 'already_migrated') return plan('migrateEntries', d.status, []);
   const steps: PlanStep[] = [];
   if (d.teamBudget !== undefined) steps.push(teamStep(orgId, team, { teamAlias: userId, maxBudget: d.teamBudget }));

@@ -10,6 +10,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ChildWorkflowFailure,
   condition,
   ContinueAsNew,
   isCancellation,
@@ -18,8 +19,10 @@ import {
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  setCurrentDetails,
 } from '@temporalio/workflow';
 import { STATE } from '../search-attributes';
+import { currentDetails } from './operator-details';
 import {
   decideUpdate,
   resolveFailurePolicy,
@@ -79,7 +82,8 @@ function maskKeys(text: string): string {
 /** A short, secret-free description of why a step failed: the LiteLLM error type and message. */
 export function describeFailure(err: unknown): string {
   let cause: unknown = err;
-  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
+  while ((cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) && cause.cause)
+    cause = cause.cause;
   if (cause instanceof ApplicationFailure) return maskKeys(`${cause.type ?? 'Error'}: ${cause.message}`);
   if (cause instanceof Error) return maskKeys(`${cause.name}: ${cause.message}`);
   return maskKeys(String(cause));
@@ -128,7 +132,8 @@ export class Saga {
         return this.state();
       },
       {
-        validator: (decision: Decision) => {
+        validator: (decision: Decision, ...extra: unknown[]) => {
+          if (extra.length > 0) throw new Error('The decision is one argument: "retry", "rollback" or "skip"');
           if (!this.awaiting) throw new Error(`No decision is awaited: the operation is ${this.phase}`);
           if (!this.awaiting.allowed.includes(decision)) {
             throw new Error(
@@ -168,6 +173,11 @@ export class Saga {
         this.setPhase('cancelled');
         throw err;
       }
+      // A workflow's own refusal (e.g. `UserNotFound`) keeps its name: the caller tells it from a rollback.
+      if (err instanceof ApplicationFailure) {
+        this.setPhase('failed');
+        throw err;
+      }
       throw ApplicationFailure.nonRetryable(
         `${this.operation} was rolled back: ${err instanceof StepFailed ? err.message : reason}`,
         'OperationRolledBack',
@@ -197,7 +207,7 @@ export class Saga {
    */
   async all<const B extends ReadonlyArray<() => Promise<unknown>>>(
     branches: B
-  ): Promise<{ -readonly [K in keyof B]: Awaited<ReturnType<B[K]>> }> {
+  ): Promise<{ -readonly [K in keyof B]: B[K] extends () => Promise<infer R> ? R : never }> {
     const scopes = branches.map(() => new CancellationScope());
     let firstFailure: unknown;
     const settled = await Promise.allSettled(
@@ -214,7 +224,7 @@ export class Saga {
     const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (firstFailure !== undefined || rejected) throw asError(firstFailure ?? rejected?.reason);
     return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as {
-      -readonly [K in keyof B]: Awaited<ReturnType<B[K]>>;
+      -readonly [K in keyof B]: B[K] extends () => Promise<infer R> ? R : never;
     };
   }
 
@@ -336,6 +346,7 @@ export class Saga {
 
   private setPhase(phase: OperationPhase): void {
     this.phase = phase;
+    setCurrentDetails(currentDetails(workflowInfo().workflowId, this.state()));
     upsertSearchAttributes([{ key: STATE, value: SEARCH_ATTRIBUTE_STATE[phase] }]);
   }
 }

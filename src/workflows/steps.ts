@@ -1,9 +1,8 @@
 /**
  * Steps more than one workflow takes, each with its undo: the org team, key moves, key issuance.
  */
-import { workflowInfo } from '@temporalio/workflow';
 import { openHandsCloudKeyAlias } from '../domain/aliases';
-import { compensation, forward, type LiteLLMActivities } from './activity-options';
+import { compensation, forward, local, type LiteLLMActivities } from './activity-options';
 import type { Saga } from './saga';
 
 type TeamSnapshot = NonNullable<Awaited<ReturnType<LiteLLMActivities['getTeam']>>>;
@@ -11,7 +10,7 @@ type KeySummary = Awaited<ReturnType<LiteLLMActivities['listUserKeys']>>[number]
 
 /**
  * Creates the org team, or updates it when it exists. The undo deletes a team this step created, or
- * restores the alias and budget of one it found (`before`, read earlier in the run).
+ * restores exactly the alias, budget and metadata of one it found (`before`, read earlier in the run).
  */
 export function createOrUpdateTeam(
   saga: Saga,
@@ -24,7 +23,9 @@ export function createOrUpdateTeam(
         ? compensation.updateTeam({
             teamId: team.teamId,
             maxBudget: before.maxBudget,
-            ...(before.teamAlias ? { teamAlias: before.teamAlias } : {}),
+            teamAlias: before.teamAlias,
+            // Histories recorded before snapshots carried metadata replay with it absent: left unchanged then.
+            ...(before.metadata ? { metadata: before.metadata } : {}),
           })
         : compensation.deleteTeam({ teamId: team.teamId }),
   });
@@ -52,15 +53,16 @@ export async function moveKeys(
 }
 
 /**
- * Issues the user's OpenHands Cloud key in the org. The issuance id is deterministic per run, so a retried
- * issuance returns the same key instead of minting a second one; the undo deletes exactly that key.
+ * Issues the user's OpenHands Cloud key in the org. The issuance id is random, taken once before the step and
+ * kept (encrypted) in history, so a retried issuance returns the same key instead of minting a second one, and
+ * no workflow or run id lets anyone derive the key; the undo deletes exactly that key.
  */
-export function issueCloudKey(
+export async function issueCloudKey(
   saga: Saga,
   userId: string,
   orgId: string
 ): Promise<Awaited<ReturnType<LiteLLMActivities['generateKey']>>> {
-  const issuanceId = `${workflowInfo().workflowId}/${workflowInfo().runId}/key`;
+  const issuanceId = await local.newIssuanceId();
   const keyAlias = openHandsCloudKeyAlias(userId, orgId);
   return saga.step('generate key', () => forward.generateKey({ userId, teamId: orgId, keyAlias, issuanceId }), {
     undo: () => compensation.deleteIssuedKey({ issuanceId }),

@@ -1,6 +1,6 @@
 import { continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
 import { creditsPurchase } from '../domain/decisions';
-import { compensation, forward } from './activity-options';
+import { compensation, forward, local } from './activity-options';
 import {
   workflowIds,
   type AddTeamCreditsInput,
@@ -16,6 +16,7 @@ export const TEAM_BUDGET_DEFAULTS = { concurrency: 16, pageSize: 200, pagesPerRu
 
 type TeamSnapshot = NonNullable<Awaited<ReturnType<typeof forward.getTeam>>>;
 type MembersPage = Awaited<ReturnType<typeof forward.listTeamMemberships>>;
+type ProvisioningSettings = Awaited<ReturnType<typeof local.getProvisioningSettings>>;
 
 /**
  * Sets a team's budget, then the budget of every member with a membership row (seed:
@@ -57,18 +58,24 @@ export async function setTeamBudget(raw: SetTeamBudgetInput): Promise<SetTeamBud
           }),
       }
     );
-  const setTeam = async (team: TeamSnapshot) => {
-    await saga.step('set team budget', () => forward.updateTeam({ teamId, maxBudget }), {
-      undo: () => compensation.updateTeam({ teamId, maxBudget: team.maxBudget }),
+  const setTeam = async (team: TeamSnapshot, settings: ProvisioningSettings) => {
+    // The seed's `_update_team` rewrites the settings version and default model on every team update; the
+    // team's other metadata is kept (LiteLLM replaces metadata whole), and the undo puts back what was there.
+    const metadata = { ...team.metadata, version: settings.orgSettingsVersion, model: settings.defaultModel };
+    await saga.step('set team budget', () => forward.updateTeam({ teamId, maxBudget, metadata }), {
+      undo: () => compensation.updateTeam({ teamId, maxBudget: team.maxBudget, metadata: team.metadata }),
     });
   };
 
   return saga.run(async () => {
     let page: MembersPage;
     let team: TeamSnapshot | null = null;
+    let settings: ProvisioningSettings | undefined;
     if (teamUpdated) page = await readPage(offset);
+    // Reads only (the local settings read included), all recorded before the first write is scheduled.
     else
-      [team, page] = await saga.all([
+      [settings, team, page] = await saga.all([
+        () => local.getProvisioningSettings(),
         () => saga.step('read team', () => forward.getTeam({ teamId })),
         () => readPage(offset),
       ]);
@@ -82,7 +89,7 @@ export async function setTeamBudget(raw: SetTeamBudgetInput): Promise<SetTeamBud
       const current = page;
       // One level: this page's writes (with the team's own budget the first time) and the next page's read.
       const [, , next] = await saga.all([
-        () => (teamUpdated || !team ? Promise.resolve() : setTeam(team)),
+        () => (teamUpdated || !team || !settings ? Promise.resolve() : setTeam(team, settings)),
         () => (current.memberships.length > 0 ? writePage(current, from) : Promise.resolve()),
         () => (stop ? Promise.resolve(undefined) : readPage(from + current.memberships.length)),
       ]);

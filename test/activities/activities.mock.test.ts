@@ -93,11 +93,19 @@ describe('activities (stubbed HTTP)', () => {
     expect(mock.requests).toHaveLength(0);
   });
 
+  it('newIssuanceId needs no HTTP and is a fresh 256-bit value each time', async () => {
+    const ids = await Promise.all([acts.newIssuanceId(), acts.newIssuanceId()]);
+    expect(ids[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(ids[1]).not.toBe(ids[0]);
+    expect(mock.requests).toHaveLength(0);
+  });
+
   describe('teams', () => {
-    it('getTeam maps the snapshot, 404 → null', async () => {
+    it('getTeam maps the snapshot without the proxy admin, 404 → null', async () => {
       mock.on('GET', '/team/info', () => ({
         status: 200,
         body: teamInfo('t', {}, [
+          { user_id: 'default_user_id', team_id: 't', spend: 0, litellm_budget_table: null, budget_source: 'none' },
           { user_id: 'u2', team_id: 't', spend: 1, litellm_budget_table: { max_budget: 7 } },
           { user_id: 'u1', team_id: 't', spend: null, litellm_budget_table: null },
         ]),
@@ -110,7 +118,8 @@ describe('activities (stubbed HTTP)', () => {
         teamAlias: 'alias',
         maxBudget: 20,
         spend: 5,
-        memberUserIds: ['default_user_id', 'u1', 'u2'],
+        metadata: { keep: 'me', version: 1 },
+        memberUserIds: ['u1', 'u2'],
         memberships: [
           { userId: 'u1', maxBudgetInTeam: null, spend: 0 },
           { userId: 'u2', maxBudgetInTeam: 7, spend: 1 },
@@ -210,10 +219,37 @@ describe('activities (stubbed HTTP)', () => {
       ['team gone', detailError(400, { error: 'Team id=t does not exist in db' })],
       ['404', detailError(404, { error: 'is not a member' })],
     ])('removeUserFromTeam: %s → removed false', async (_name, answer) => {
+      mock.on('GET', '/team/info', () => ({ status: 200, body: teamInfo('t') }));
       mock.on('POST', '/team/member_delete', () => answer);
       await expect(run(() => acts.removeUserFromTeam({ userId: 'u', teamId: 't' }))).resolves.toEqual({
         removed: false,
       });
+    });
+
+    it('removeUserFromTeam deletes the budget row the membership leaves, unless the team still uses it', async () => {
+      const row = (user: string, budgetId: string) => ({ user_id: user, team_id: 't', spend: 0, budget_id: budgetId });
+      mock.on('GET', '/team/info', () => ({
+        status: 200,
+        body: teamInfo('t', {}, [row('u1', 'b1'), row('u2', 'b2')]),
+      }));
+      mock.on('POST', '/team/member_delete', () => ({ status: 200, body: { team_id: 't' } }));
+      mock.on('GET', '/team/info', () => ({ status: 200, body: teamInfo('t', {}, [row('u2', 'b2')]) }));
+      mock.on('POST', '/budget/delete', () => ({ status: 200, body: null }));
+      await expect(run(() => acts.removeUserFromTeam({ userId: 'u1', teamId: 't' }))).resolves.toEqual({
+        removed: true,
+      });
+      expect(mock.requests.filter((r) => r.path === '/budget/delete').map((r) => r.body)).toEqual([{ id: 'b1' }]);
+
+      mock.on('GET', '/team/info', () => ({
+        status: 200,
+        body: teamInfo('t', {}, [row('u1', 'shared'), row('u2', 'shared')]),
+      }));
+      mock.on('POST', '/team/member_delete', () => ({ status: 200, body: { team_id: 't' } }));
+      mock.on('GET', '/team/info', () => ({ status: 200, body: teamInfo('t', {}, [row('u2', 'shared')]) }));
+      await expect(run(() => acts.removeUserFromTeam({ userId: 'u1', teamId: 't' }))).resolves.toEqual({
+        removed: true,
+      });
+      expect(mock.requests.filter((r) => r.path === '/budget/delete')).toHaveLength(1);
     });
 
     it('getUserTeamInfo: personal org uses the member row, team org the team budget', async () => {

@@ -5,6 +5,7 @@
 import { ApplicationFailure, type Logger, type LogLevel, type LogMetadata } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { ProvisioningConfig } from '../../src/config';
+import { PROVISIONING as SHARED_PROVISIONING } from '../helpers/fixtures';
 
 export interface LogLine {
   level: LogLevel;
@@ -38,10 +39,10 @@ export class CapturingLogger implements Logger {
   }
 }
 
+/** The shared provisioning with billing off (new teams unlimited) and a default team of these tests' own. */
 export const PROVISIONING: ProvisioningConfig = {
+  ...SHARED_PROVISIONING,
   defaultTeamId: 'default-team',
-  defaultModel: 'litellm_proxy/minimax-m2.5',
-  orgSettingsVersion: 5,
   defaultInitialBudget: null,
 };
 

@@ -181,6 +181,27 @@ async function screenshot(page: Page, name: string): Promise<void> {
     await page.close();
   });
 
+  it('tells the operator of the paused run which step failed, its error and the decisions to take', async () => {
+    const page = await newPage();
+    await openList(page, 'LiteLLMState="AwaitingOperator"', BOB);
+    await page.getByRole('link', { name: BOB, exact: true }).first().click();
+    // The static summary (set by the client) and the current details (kept by the saga).
+    await page
+      .getByText('migrateEntries · org bob · user bob · on failure: pause')
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page.getByText(`litellm-workflows rollback --workflow-id ${BOB}`).first().waitFor({ timeout: 30_000 });
+    await page.waitForLoadState('networkidle');
+    await screenshot(page, 'web-ui-paused-details');
+
+    const text = await page.locator('body').innerText();
+    expect(text).toMatch(/Failed step\s*add user to team/);
+    expect(text).toMatch(/Error\s*LiteLLM\w*Error/);
+    expect(text).toContain(`litellm-workflows resume --workflow-id ${BOB}`);
+    expect(text).toMatch(/Deadline\s*\d{4}-\d\d-\d\dT[\d:.]+Z, then rollback is taken/);
+    await page.close();
+  });
+
   it("shows the completed migration's input and result decrypted by the codec server", async () => {
     const page = await newPage();
     const decodes: number[] = [];

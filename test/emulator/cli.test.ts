@@ -51,4 +51,35 @@ describe('emulator CLI', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
   });
+
+  it('answers as LiteLLM 1.108.5 by default and as 1.80.9 when told', async () => {
+    const duplicateUserStatus = async (args: string[]): Promise<number> => {
+      const { child, url } = startCli(['--port', '0', '--master-key', 'sk-cli-master-key', ...args]);
+      try {
+        const base = await url;
+        const create = (): Promise<Response> =>
+          fetch(`${base}/user/new`, {
+            method: 'POST',
+            headers: { authorization: 'Bearer sk-cli-master-key', 'content-type': 'application/json' },
+            body: JSON.stringify({ user_id: 'twice', auto_create_key: false }),
+          });
+        expect((await create()).status).toBe(200);
+        return (await create()).status;
+      } finally {
+        const exited = exitCode(child);
+        child.kill('SIGTERM');
+        await exited;
+      }
+    };
+    expect(await duplicateUserStatus([])).toBe(409);
+    expect(await duplicateUserStatus(['--litellm-version', '1.80.9'])).toBe(200);
+  });
+
+  it('refuses an unknown --litellm-version, naming the flag', async () => {
+    const { child, url } = startCli(['--port', '0', '--litellm-version', '2.0']);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await expect(url).rejects.toThrow(/exited early with 1/);
+    expect(stderr).toMatch(/--litellm-version must be one of 1\.80\.9, 1\.108\.5/);
+  });
 });

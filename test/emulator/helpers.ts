@@ -1,8 +1,9 @@
 // Shared set-up for the emulator suites: one emulator per file, a reset before every test, and a
 // thin fetch wrapper that returns status, parsed body and headers.
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator';
+import { MASTER_KEY } from '../helpers/fixtures';
 
-export const MASTER_KEY = 'sk-test-master-0123456789';
+export { MASTER_KEY } from '../helpers/fixtures';
 export const ADMIN = { authorization: `Bearer ${MASTER_KEY}` };
 
 /** Whatever JSON the emulator answered (typed like JSON.parse, without spelling `any`). */

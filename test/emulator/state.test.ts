@@ -136,10 +136,10 @@ describe('snapshot and seeder', () => {
     expect(() => ctx.emu.seed.key({ key })).toThrow(/already exists/);
   });
 
-  it('proves a rollback restored LiteLLM exactly', async () => {
+  it('proves a rollback restored LiteLLM exactly, budget rows included', async () => {
     ctx.emu.seed.team({ team_id: 'home', members: [{ user_id: 'u1', role: 'user' }] });
     const { key } = ctx.emu.seed.key({ user_id: 'u1', team_id: 'home' });
-    const before = ctx.emu.snapshot();
+    const before = ctx.emu.snapshot({ budgets: true });
     await post(ctx.emu, '/team/new', { team_id: 'org', max_budget: 10 });
     await post(ctx.emu, '/team/member_add', {
       team_id: 'org',
@@ -152,7 +152,11 @@ describe('snapshot and seeder', () => {
     await post(ctx.emu, '/team/member_delete', { team_id: 'org', user_id: 'u1' });
     await post(ctx.emu, '/team/delete', { team_ids: ['org'] });
     await post(ctx.emu, '/user/delete', { user_ids: ['default_user_id'] });
-    expect(ctx.emu.snapshot()).toEqual(before);
+    // As on the real proxy, the membership's budget row outlives the membership until it is deleted.
+    expect(ctx.emu.snapshot({ budgets: true }).budgets).toEqual([{ max_budget: 10, tpm_limit: null, rpm_limit: null }]);
+    const rows = (await get(ctx.emu, '/budget/list')).body as Array<{ budget_id: string }>;
+    for (const row of rows) await post(ctx.emu, '/budget/delete', { id: row.budget_id });
+    expect(ctx.emu.snapshot({ budgets: true })).toEqual(before);
   });
 
   it('reset empties state, faults and journal', async () => {
@@ -160,7 +164,13 @@ describe('snapshot and seeder', () => {
     ctx.emu.faults.add({ route: '/nothing', kind: 'hang' });
     await get(ctx.emu, '/v1/models');
     ctx.emu.reset();
-    expect(ctx.emu.snapshot()).toEqual({ teams: [], users: [], memberships: [], keys: [] });
+    expect(ctx.emu.snapshot({ budgets: true })).toEqual({
+      teams: [],
+      users: [],
+      memberships: [],
+      keys: [],
+      budgets: [],
+    });
     expect(ctx.emu.faults.list()).toEqual([]);
     expect(ctx.emu.journal()).toEqual([]);
   });

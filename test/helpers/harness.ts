@@ -11,6 +11,8 @@ import { startEmulator, type Emulator } from '../../emulator';
 import { LiteLLMWorkflowsClient } from '../../src/client';
 import type { LiteLLMConfig, ProvisioningConfig } from '../../src/config';
 import { createLiteLLMActivities } from '../../src/worker';
+import { MASTER_KEY, PROVISIONING } from './fixtures';
+import { primeDefaultUser } from './litellm-state';
 import {
   capturedLogLines,
   createTestEnvironment,
@@ -20,7 +22,7 @@ import {
   workflowBundle,
 } from './temporal';
 
-export const MASTER_KEY = 'sk-test-master-key-0123456789';
+export { MASTER_KEY } from './fixtures';
 
 export function liteLLMConfig(baseUrl: string, overrides: Partial<LiteLLMConfig> = {}): LiteLLMConfig {
   return {
@@ -37,13 +39,6 @@ export function liteLLMConfig(baseUrl: string, overrides: Partial<LiteLLMConfig>
     ...overrides,
   };
 }
-
-export const DEFAULT_PROVISIONING: ProvisioningConfig = {
-  defaultTeamId: 'openhands-default',
-  defaultModel: 'litellm_proxy/minimax-m2.5',
-  orgSettingsVersion: 5,
-  defaultInitialBudget: 10,
-};
 
 export interface Bench {
   env: TestWorkflowEnvironment;
@@ -82,7 +77,7 @@ export async function startBench(): Promise<Bench> {
     async withWorker(fn, options = {}) {
       const taskQueue = options.taskQueue ?? uniqueTaskQueue('wf');
       const { client, activities } = createLiteLLMActivities(liteLLMConfig(emulator.url), {
-        ...DEFAULT_PROVISIONING,
+        ...PROVISIONING,
         ...options.provisioning,
       });
       const dataConverter = options.encryptionKeys ? createDataConverter(options.encryptionKeys) : testDataConverter();
@@ -137,4 +132,39 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * The set-up of a test file on the bench: started before its tests, stopped after them (failure included),
+ * and by default the emulator emptied and primed (`primeDefaultUser`) before each test. The returned bench
+ * is usable inside hooks and tests.
+ */
+export function useBench(options: { resetBeforeEach?: boolean } = {}): Bench {
+  let started: Bench | undefined;
+  const current = (): Bench => {
+    if (!started) throw new Error('the bench starts in beforeAll: use it inside hooks and tests');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startBench();
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  if (options.resetBeforeEach ?? true) {
+    beforeEach(async () => {
+      current().emulator.reset();
+      await primeDefaultUser(current().emulator, MASTER_KEY);
+    });
+  }
+  return {
+    get env() {
+      return current().env;
+    },
+    get emulator() {
+      return current().emulator;
+    },
+    withWorker: (fn, workerOptions) => current().withWorker(fn, workerOptions),
+    stop: () => current().stop(),
+  };
 }

@@ -46,23 +46,25 @@ export function startTsProcess(script: string, args: string[], env: NodeJS.Proce
   return { ...managed, output: () => output };
 }
 
-/** Runs `src/<script>` to completion: its exit code and what it printed. */
-export async function runScript(
-  script: string,
+/** Runs a command to completion (from the checkout's root unless told): its exit code and what it printed. */
+export async function runCommand(
+  command: string,
   args: string[],
-  env: NodeJS.ProcessEnv
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = ROOT
 ): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const proc = startProcess(script, process.execPath, [...NODE_ARGS, join(ROOT, 'src', script), ...args], {
-    env,
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = startProcess(command, command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   proc.child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await proc.exited;
   return { code, stdout, stderr };
+}
+
+/** Runs `src/<script>` to completion: its exit code and what it printed. */
+export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv) {
+  return runCommand(process.execPath, [...NODE_ARGS, join(ROOT, 'src', script), ...args], env);
 }
 
 /** Runs the CLI to completion: its exit code and what it printed. */

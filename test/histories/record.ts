@@ -55,6 +55,8 @@ const scenarios: Record<string, Scenario> = {
   },
   'migrate-already-migrated': async (bench, client) => {
     bench.emulator.seed.user({ user_id: 'm2', max_budget: UNLIMITED_USER_BUDGET });
+    bench.emulator.seed.team({ team_id: 'm2', max_budget: 15.5 });
+    bench.emulator.seed.membership({ user_id: 'm2', team_id: 'm2' });
     const handle = await client.startMigrateEntries({ orgId: 'm2', userId: 'm2', userSettings: { userVersion: 4 } });
     await handle.result();
     return handle.workflowId;

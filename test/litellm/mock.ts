@@ -4,9 +4,10 @@
 import { MockAgent, type Interceptable } from 'undici';
 import type { LiteLLMConfig } from '../../src/config';
 import { LiteLLMClient } from '../../src/litellm/client';
+import { MASTER_KEY } from '../helpers/fixtures';
 
+export { MASTER_KEY } from '../helpers/fixtures';
 export const ORIGIN = 'http://litellm.test';
-export const MASTER_KEY = 'sk-master-TEST-0123456789abcdefXYZ';
 
 export function testConfig(overrides: Partial<LiteLLMConfig> = {}): LiteLLMConfig {
   return {

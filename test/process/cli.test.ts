@@ -1,21 +1,12 @@
 import type { LiteLLMWorkflowsClient } from '../../src/client';
 import { EXIT } from '../../src/cli';
-import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
-import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
-import { runCli } from '../helpers/processes';
+import { eventually, useBench } from '../helpers/harness';
+import { stepFailure } from '../helpers/litellm-state';
+import { runCli, runCommand } from '../helpers/processes';
 import { TEST_ENCRYPTION_KEYS_SPEC } from '../helpers/temporal';
 
-let bench: Bench;
-
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
-beforeEach(async () => {
-  bench.emulator.reset();
-  await primeDefaultUser(bench.emulator, MASTER_KEY);
+const bench = useBench();
+beforeEach(() => {
   bench.emulator.seed.team({ team_id: 'openhands-default' });
   for (const id of ['alice', 'bob']) {
     bench.emulator.seed.user({ user_id: id, max_budget: 20, spend: 5 });
@@ -87,15 +78,98 @@ describe('litellm-workflows CLI', () => {
   });
 
   it.each([
-    [['migrate', '--org', '', '--user', 'alice'], /orgId/],
-    [['set-team-budget', '--team', 'acme', '--max-budget=-5'], /maxBudget/],
-    [['add-credits', '--purchase', 'p1', '--org', 'acme', '--user', 'alice', '--amount', 'lots'], /amount/],
-    [['migrate', '--org', 'a', '--user', 'b', '--on-failure', 'sometimes'], /onFailure/],
+    [['migrate', '--org', '', '--user', 'alice'], /--org must not be empty/],
+    [['migrate', '--org', 'alice'], /--user is required/],
+    [['set-team-budget', '--team', 'acme', '--max-budget', '-5'], /--max-budget must not be negative/],
+    [['set-team-budget', '--team', 'acme', '--max-budget=0x1F'], /--max-budget must be a plain decimal/],
+    [
+      ['add-credits', '--purchase', 'p1', '--org', 'acme', '--user', 'alice', '--amount', '1e300'],
+      /--amount must be a plain/,
+    ],
+    [['add-credits', '--purchase', 'p1', '--org', 'acme', '--user', 'alice', '--amount', 'lots'], /--amount/],
+    [['migrate', '--org', 'a', '--user', 'b', '--on-failure', 'sometimes'], /--on-failure/],
+    [['set-team-budget', '--tema', 'acme', '--max-budget', '5'], /--tema .*did you mean --team\?/],
+    [['migrate', '--org', 'a', '--org', 'b', '--user', 'c'], /--org is given twice/],
+    [['migrate', '--org', 'a', '--user', 'b', 'extra'], /unexpected argument "extra"/],
+    [
+      ['migrate', '--org', 'a', '--user', 'b', '--llm-api-key-file', '/nonexistent/key'],
+      /--llm-api-key-file: no such file/,
+    ],
+    [['migrate', '--org', 'a', '--user', 'b', '--llm-api-key-file', __dirname], /--llm-api-key-file: is a directory/],
     [['frobnicate'], /unknown command/],
-  ])('exits 2 on bad input %j, naming the field, and starts nothing', async (args, field) => {
+  ])('exits 2 on bad input %j, naming the flag, and starts nothing', async (args, flag) => {
     const run = await bench.withWorker((client) => cli(client, ...args));
     expect(run.code).toBe(EXIT.badInput);
-    expect(run.stderr).toMatch(field);
+    expect(run.stderr).toMatch(flag);
     expect(bench.emulator.journal()).toEqual([]);
+  });
+
+  it('cuts a long id in its messages', async () => {
+    const id = 'x'.repeat(10_000);
+    const run = await bench.withWorker((client) => cli(client, 'status', '--workflow-id', id));
+    expect(run.code).toBe(EXIT.badInput);
+    expect(run.stderr).toMatch(/x…\(\d+ characters\)/);
+    expect(run.stderr.length).toBeLessThan(500);
+  });
+
+  it('exits 2 when a decision is refused (nothing awaits one)', async () => {
+    await bench.withWorker(async (client) => {
+      expect((await cli(client, 'migrate', '--org', 'alice', '--user', 'alice', '--wait')).code).toBe(EXIT.ok);
+      const refused = await cli(client, 'resume', '--org', 'alice', '--user', 'alice');
+      expect(refused.code).toBe(EXIT.badInput);
+      expect(refused.stderr).toMatch(/Decision refused/);
+    });
+  });
+
+  it('--wait returns when a paused run awaits an operator (exit 4), with the commands that decide', async () => {
+    bench.emulator.faults.add(stepFailure('/team/member_add', 0));
+    await bench.withWorker(async (client) => {
+      const run = await cli(client, 'migrate', '--org', 'bob', '--user', 'bob', '--on-failure', 'pause', '--wait');
+      expect(run.code).toBe(EXIT.awaitingOperator);
+      const out = JSON.parse(run.stdout) as { awaiting: { step: string }; decideWith: string[] };
+      expect(out.awaiting.step).toBe('add user to team');
+      expect(out.decideWith).toEqual([
+        'litellm-workflows resume --workflow-id litellm-tenancy:bob:bob',
+        'litellm-workflows rollback --workflow-id litellm-tenancy:bob:bob',
+      ]);
+      expect((await cli(client, 'rollback', '--org', 'bob', '--user', 'bob')).code).toBe(EXIT.ok);
+    });
+  });
+
+  it('reports the root cause of a failed child workflow, not "Child Workflow execution failed"', async () => {
+    const run = await bench.withWorker((client) =>
+      cli(
+        client,
+        'add-credits',
+        '--purchase',
+        `p-${Date.now()}`,
+        '--org',
+        'no-such-team',
+        '--user',
+        'alice',
+        '--amount',
+        '5',
+        '--wait'
+      )
+    );
+    expect(run.code).toBe(EXIT.failed);
+    expect(run.stdout).not.toMatch(/Child Workflow execution failed/);
+  });
+});
+
+describe('help', () => {
+  it.each([['--help'], ['help'], ['help', 'migrate'], ['migrate', '--help']])(
+    '%j exits 0 with the usage',
+    async (...args) => {
+      const run = await runCli(args, { PATH: process.env.PATH, HOME: process.env.HOME });
+      expect(run.code).toBe(EXIT.ok);
+      expect(run.stdout).toMatch(/Usage: litellm-workflows/);
+    }
+  );
+
+  it('runs from a checkout as `npx litellm-workflows` (the bin runs the source through tsx)', async () => {
+    const run = await runCommand('npx', ['--no-install', 'litellm-workflows', 'help']);
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stdout).toMatch(/Usage: litellm-workflows/);
   });
 });

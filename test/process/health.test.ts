@@ -1,16 +1,9 @@
 import { freePort } from '../../scripts/processes';
 import type { HealthReport } from '../../src/health';
-import { MASTER_KEY, startBench, type Bench } from '../helpers/harness';
+import { MASTER_KEY, useBench } from '../helpers/harness';
 import { runCli, runScript, workerEnv } from '../helpers/processes';
 
-let bench: Bench;
-
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
+const bench = useBench({ resetBeforeEach: false });
 
 function env(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...workerEnv(bench.env.address, 'health-check', bench.emulator.url), ...overrides };

@@ -1,21 +1,17 @@
 import { freePort } from '../../scripts/processes';
 import { LiteLLMWorkflowsClient } from '../../src/client';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
-import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
+import { eventually, MASTER_KEY, useBench } from '../helpers/harness';
 import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
 import { startTsProcess, workerEnv, type CapturedProcess } from '../helpers/processes';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
-let bench: Bench;
 const started: CapturedProcess[] = [];
-
-beforeAll(async () => {
-  bench = await startBench();
-});
+// Registered before the bench's hooks, so the workers stop before their Temporal server does.
 afterAll(async () => {
   await Promise.all(started.map((p) => p.stop(2_000)));
-  await bench?.stop();
 });
+const bench = useBench({ resetBeforeEach: false });
 
 function startWorker(taskQueue: string, env: NodeJS.ProcessEnv = {}): CapturedProcess {
   const worker = startTsProcess('worker.ts', [], {

@@ -91,7 +91,7 @@ describe('configuration', () => {
     expect(loadTemporalConfig({ TEMPORAL_API_KEY: 'cloud-key' }).tls).toBe(true);
   });
 
-  it.each(['true', 'True', 'TRUE', ' tRuE '])('reads ENABLE_BILLING=%j as on, as the seed does', (value) => {
+  it.each(['true', 'True', 'TRUE', 'tRuE'])('reads ENABLE_BILLING=%j as on, as the seed does', (value) => {
     expect(loadProvisioningConfig({ ENABLE_BILLING: value, DEFAULT_INITIAL_BUDGET: '25' }).defaultInitialBudget).toBe(
       25
     );
@@ -104,11 +104,14 @@ describe('configuration', () => {
   });
 
   // The seed reads `value.lower() == 'true'`: 1, yes and on are off there. Refused here rather than guessed.
-  it.each(['1', '0', 'yes', 'no', 'on', '', 'truthy'])('refuses ENABLE_BILLING=%j naming the variable', (value) => {
-    const error = errorOf(() => loadWorkerConfig({ ...minimal, ENABLE_BILLING: value }));
-    expect(error.variables).toEqual(['ENABLE_BILLING']);
-    expect(error.message).toContain('ENABLE_BILLING: must be true or false');
-  });
+  it.each(['1', '0', 'yes', 'no', 'on', '', 'truthy', ' true', 'true\n'])(
+    'refuses ENABLE_BILLING=%j naming the variable',
+    (value) => {
+      const error = errorOf(() => loadWorkerConfig({ ...minimal, ENABLE_BILLING: value }));
+      expect(error.variables).toEqual(['ENABLE_BILLING']);
+      expect(error.message).toContain('ENABLE_BILLING: must be true or false');
+    }
+  );
 
   it.each([
     ['LITELLM_API_URL', 'ftp://llm.example.com'],
@@ -200,5 +203,25 @@ describe('configuration', () => {
     ] as const) {
       expect(errorOf(() => loadCodecServerConfig({ ...base, [name]: value })).variables).toEqual([name]);
     }
+  });
+
+  it('refuses TLS files it cannot read, and a master key that cannot go in a header, at start-up', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-tls-'));
+    const cert = join(dir, 'client.pem');
+    writeFileSync(cert, 'not checked here');
+    const missing = join(dir, 'client.key');
+    expect(
+      errorOf(() => loadTemporalConfig({ TEMPORAL_TLS_CERT_PATH: cert, TEMPORAL_TLS_KEY_PATH: missing })).variables
+    ).toEqual(['TEMPORAL_TLS_KEY_PATH']);
+    expect(loadTemporalConfig({ TEMPORAL_TLS_CERT_PATH: cert, TEMPORAL_TLS_KEY_PATH: cert }).tlsKeyPath).toBe(cert);
+
+    const error = errorOf(() => loadWorkerConfig({ ...minimal, LITELLM_API_KEY: 'sk-master 123\n' }));
+    expect(error.variables).toEqual(['LITELLM_API_KEY']);
+    expect(error.message).not.toContain('sk-master');
+    const file = join(dir, 'master');
+    writeFileSync(file, 'sk-from\u0007file\n');
+    expect(
+      errorOf(() => loadWorkerConfig({ LITELLM_API_URL: 'https://x', LITELLM_API_KEY_FILE: file })).variables
+    ).toEqual(['LITELLM_API_KEY_FILE']);
   });
 });

@@ -2,21 +2,10 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { InvalidInputError, OperationInProgressError } from '../../src/client';
 import { openHandsCloudKeyAlias } from '../../src/domain/aliases';
 import { workflowIds } from '../../src/workflows/definitions';
-import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
-import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
+import { eventually, useBench } from '../helpers/harness';
+import { stepFailure } from '../helpers/litellm-state';
 
-let bench: Bench;
-
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
-beforeEach(async () => {
-  bench.emulator.reset();
-  await primeDefaultUser(bench.emulator, MASTER_KEY);
-});
+const bench = useBench();
 
 const org = 'org-1';
 const user = 'user-1';

@@ -1,26 +1,15 @@
 import { WorkflowFailedError, type ApplicationFailure } from '@temporalio/client';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 import { workflowIds } from '../../src/workflows/definitions';
-import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
+import { eventually, MASTER_KEY, useBench } from '../helpers/harness';
+import { PROVISIONING } from '../helpers/fixtures';
 import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
 
-let bench: Bench;
-
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
+const bench = useBench();
 
 const DEFAULT_TEAM = 'openhands-default';
 const user = 'alice';
 const org = 'alice';
-
-beforeEach(async () => {
-  bench.emulator.reset();
-  await primeDefaultUser(bench.emulator, MASTER_KEY);
-});
 
 describe('downgradeEntries', () => {
   let keyToken: string;
@@ -129,6 +118,17 @@ describe('setTeamBudget', () => {
     const state = bench.emulator.snapshot();
     expect(state.teams.find((t) => t.team_id === team)?.max_budget).toBe(50);
     expect(state.memberships.filter((m) => m.team_id === team).map((m) => m.max_budget)).toEqual([50, 50, 50, 50, 50]);
+  });
+
+  it("rewrites the team's settings version and default model as the seed's _update_team does, keeping the rest", async () => {
+    const metaTeam = 'meta-org';
+    bench.emulator.seed.team({ team_id: metaTeam, metadata: { version: 3, model: 'old', note: 'kept' } });
+    await bench.withWorker((c) => c.executeSetTeamBudget({ teamId: metaTeam, maxBudget: 50 }));
+    expect(bench.emulator.snapshot().teams.find((t) => t.team_id === metaTeam)?.metadata).toEqual({
+      version: PROVISIONING.orgSettingsVersion,
+      model: PROVISIONING.defaultModel,
+      note: 'kept',
+    });
   });
 
   it('a failed member update rolls the team and the members done back', async () => {

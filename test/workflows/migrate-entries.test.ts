@@ -3,17 +3,10 @@ import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 import { openHandsCloudKeyAlias } from '../../src/domain/aliases';
 import type { LiteLLMWorkflowsClient } from '../../src/client';
 import type { MigrateEntriesInput } from '../../src/workflows/definitions';
-import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
-import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
+import { eventually, useBench } from '../helpers/harness';
+import { stepFailure } from '../helpers/litellm-state';
 
-let bench: Bench;
-
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
+const bench = useBench();
 
 const DEFAULT_TEAM = 'openhands-default';
 const user = 'alice';
@@ -21,9 +14,7 @@ const org = 'alice';
 let legacyKey: { key: string; token: string };
 
 /** A legacy user as OpenHands left them before orgs: a personal budget and a key in the shared team. */
-beforeEach(async () => {
-  bench.emulator.reset();
-  await primeDefaultUser(bench.emulator, MASTER_KEY);
+beforeEach(() => {
   bench.emulator.seed.team({ team_id: DEFAULT_TEAM });
   bench.emulator.seed.user({ user_id: user, user_email: 'alice@example.com', max_budget: 20, spend: 4.5 });
   bench.emulator.seed.membership({ user_id: user, team_id: DEFAULT_TEAM });
@@ -63,15 +54,40 @@ describe('migrateEntries', () => {
 
   it('leaves an already migrated user alone and writes nothing', async () => {
     bench.emulator.seed.user({ user_id: 'bob', max_budget: UNLIMITED_USER_BUDGET });
+    bench.emulator.seed.team({ team_id: 'bob', max_budget: 15.5 });
+    bench.emulator.seed.membership({ user_id: 'bob', team_id: 'bob' });
     bench.emulator.clearJournal();
     const result = await migrate(input({ orgId: 'bob', userId: 'bob' }));
     expect(result.status).toBe('already_migrated');
     expect(bench.emulator.journal().filter((e) => e.method !== 'GET')).toEqual([]);
   });
 
-  it('reports a user LiteLLM does not know', async () => {
-    const result = await migrate(input({ orgId: 'nobody', userId: 'nobody' }));
-    expect(result.status).toBe('user_not_found');
+  it('fails with UserNotFound for a user LiteLLM does not know, writing nothing (the seed raises)', async () => {
+    bench.emulator.clearJournal();
+    const failure = await migrate(input({ orgId: 'nobody', userId: 'nobody' })).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(((failure as WorkflowFailedError).cause as ApplicationFailure).type).toBe('UserNotFound');
+    expect(bench.emulator.journal().filter((e) => e.method !== 'GET')).toEqual([]);
+  });
+
+  it('creates the org team a half-migrated user never got, with the default initial budget', async () => {
+    // The seed's crash between "user budget unlimited" and "create team": the sentinel, no org team.
+    bench.emulator.seed.user({ user_id: user, max_budget: UNLIMITED_USER_BUDGET, spend: 4.5 });
+    const result = await migrate();
+    expect(result).toMatchObject({ status: 'completed_partial_migration', movedKeys: 1 });
+    const state = bench.emulator.snapshot();
+    // PROVISIONING.defaultInitialBudget of the test worker.
+    expect(state.teams.find((t) => t.team_id === org)).toMatchObject({ team_alias: user, max_budget: 10 });
+    expect(state.memberships).toContainEqual(expect.objectContaining({ user_id: user, team_id: org, max_budget: 10 }));
+    expect(state.keys.find((k) => k.token === legacyKey.token)).toMatchObject({ team_id: org });
+  });
+
+  it('leaves a user whose budget was never set and who has no org team alone, as the seed does', async () => {
+    bench.emulator.seed.user({ user_id: 'carol', max_budget: null });
+    bench.emulator.clearJournal();
+    const result = await migrate(input({ orgId: 'carol', userId: 'carol' }));
+    expect(result.status).toBe('already_migrated');
+    expect(bench.emulator.journal().filter((e) => e.method !== 'GET')).toEqual([]);
   });
 
   it('completes a migration that died half-way instead of skipping it for ever', async () => {
@@ -180,12 +196,58 @@ describe('migrateEntries', () => {
     expect(bench.emulator.snapshot()).toEqual(before);
   });
 
+  it('two steps of one parallel level failing: decisions are asked one at a time, and retrying both completes', async () => {
+    // Level 2 runs "create or update team" and "set user budget unlimited" together; both fail for good.
+    bench.emulator.faults.add(stepFailure('/team/new', 0));
+    bench.emulator.faults.add(stepFailure('/user/update', 0));
+    const result = await bench.withWorker(async (client) => {
+      const handle = await client.startMigrateEntries(input({ failurePolicy: { onFailure: 'pause' } }));
+      const first = await eventually(async () => (await client.getState(handle.workflowId)).awaiting);
+      const failed = (await client.getState(handle.workflowId)).steps.filter((s) => s.status === 'failed');
+      expect(failed.map((s) => s.name).sort()).toEqual(['create or update team', 'set user budget unlimited']);
+      await client.resume(handle.workflowId);
+      const second = await eventually(async () => {
+        const awaiting = (await client.getState(handle.workflowId)).awaiting;
+        return awaiting && awaiting.step !== first.step ? awaiting : undefined;
+      });
+      expect([first.step, second.step].sort()).toEqual(['create or update team', 'set user budget unlimited']);
+      await client.resume(handle.workflowId);
+      return handle.result();
+    });
+    expect(result.status).toBe('migrated');
+  });
+
+  it('a failure inside a parallel level under the pause policy, then rollback: the sibling done is undone too', async () => {
+    const before = bench.emulator.snapshot();
+    bench.emulator.faults.add(stepFailure('/user/update', 0));
+    await bench.withWorker(async (client) => {
+      const handle = await client.startMigrateEntries(input({ failurePolicy: { onFailure: 'pause' } }));
+      await eventually(async () => ((await client.getState(handle.workflowId)).awaiting ? true : undefined));
+      await client.rollback(handle.workflowId);
+      await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      const steps = (await client.getState(handle.workflowId)).steps;
+      expect(steps.find((s) => s.name === 'create or update team')?.status).toBe('compensated');
+    });
+    expect(bench.emulator.snapshot()).toEqual(before);
+  });
+
   it('refuses a decision that does not fit the state', async () => {
     await bench.withWorker(async (client) => {
       const handle = await pauseAt(client, '/team/member_add');
       await client.resume(handle.workflowId);
       await handle.result();
       await expect(client.resume(handle.workflowId)).rejects.toThrow(/No decision is awaited|not found|completed/);
+    });
+  });
+
+  it('refuses a decision with extra arguments: ["retry", "extra"] is not a retry', async () => {
+    await bench.withWorker(async (client) => {
+      const handle = await pauseAt(client, '/team/member_add');
+      const untyped = client.client.workflow.getHandle(handle.workflowId);
+      await expect(untyped.executeUpdate('decide', { args: ['retry', 'extra'] })).rejects.toThrow();
+      expect((await client.getState(handle.workflowId)).awaiting?.step).toBe('add user to team');
+      await client.rollback(handle.workflowId);
+      await handle.result().catch(() => undefined);
     });
   });
 

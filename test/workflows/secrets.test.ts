@@ -5,21 +5,15 @@ import type { EncryptionKey } from '../../src/codec/crypto-codec';
 import { createDataConverter } from '../../src/codec/data-converter';
 import type { migrateEntries } from '../../src/workflows';
 import { startCodecServer } from '../../src/codec/server';
-import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
-import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { AesGcmCodec } from '../../src/codec/crypto-codec';
+import { deriveKey } from '../../src/litellm/keys';
+import { eventually, liteLLMConfig, MASTER_KEY, useBench } from '../helpers/harness';
+import { stepFailure } from '../helpers/litellm-state';
 import { TEST_ENCRYPTION_KEYS, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
-let bench: Bench;
-
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
-beforeEach(async () => {
-  bench.emulator.reset();
-  await primeDefaultUser(bench.emulator, MASTER_KEY);
+const bench = useBench();
+beforeEach(() => {
   bench.emulator.seed.team({ team_id: 'openhands-default' });
 });
 
@@ -104,6 +98,31 @@ describe('secrets in workflow history', () => {
       expect((await decode({ authorization: `Bearer ${token}`, origin: 'http://evil.example' })).status).toBe(403);
     } finally {
       await codec.stop();
+    }
+  });
+
+  it('an issued key derives from a random issuance id kept only encrypted in history, not from the run or workflow id', async () => {
+    const { workflowId, runId, key } = await bench.withWorker(async (client) => {
+      const handle = await client.startCreateEntries({ orgId: 'org-k', userId: 'u-k', createUser: true });
+      return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, key: (await handle.result()).key };
+    });
+    const history = await bench.env.client.workflow.getHandle(workflowId).fetchHistory();
+    // Every value the worker recorded for itself (local activity results), decrypted as an authorised reader would.
+    const codec = new AesGcmCodec(TEST_ENCRYPTION_KEYS);
+    const recorded = (history.events ?? []).flatMap((e) =>
+      Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((p) => p.payloads ?? [])
+    );
+    const values = (await codec.decode(recorded)).map((p) => defaultPayloadConverter.fromPayload<unknown>(p));
+    const secret = liteLLMConfig('').keyDerivationSecret as string;
+    const issuanceIds = values.filter((v): v is string => typeof v === 'string');
+    const used = issuanceIds.filter((id) => deriveKey(secret, id) === key);
+    // The key came from one recorded issuance id (so a retry sends the same key) ...
+    expect(used).toHaveLength(1);
+    expect(used[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // ... which is nowhere in plaintext, and nothing visible derives the key.
+    expectAbsent(await rawHistory(workflowId), [used[0] as string]);
+    for (const visible of [workflowId, runId, `${workflowId}/${runId}`, `${workflowId}/${runId}/key`]) {
+      expect(deriveKey(secret, visible)).not.toBe(key);
     }
   });
 

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type ApplicationFailure } from '@temporalio/client';
 import { PURCHASES_METADATA_KEY } from '../../src/activities/credits';
 import type { LiteLLMWorkflowsClient } from '../../src/client';
+import { ORG_ID, STATE, TEAM_ID, USER_ID } from '../../src/search-attributes';
 import { legacyWorkflowIds, workflowIds } from '../../src/workflows/definitions';
 import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
 import { primeDefaultUser } from '../helpers/litellm-state';
@@ -75,7 +76,7 @@ describe('the workflow checks its own input', () => {
       const handle = await startRaw(client, 'migrateEntries', input);
       const failed = await failureOf(handle.result());
       const description = await handle.describe();
-      expect(description.searchAttributes.LiteLLMState).toEqual(['Failed']);
+      expect(description.typedSearchAttributes.get(STATE)).toBe('Failed');
       return failed;
     });
     expect(failure.type).toBe('InvalidInput');
@@ -112,12 +113,13 @@ describe('the workflow sets its own search attributes', () => {
       expect(await handle.result()).toMatchObject({ status: 'team_not_found' });
       return handle.describe();
     });
-    expect(description.searchAttributes).toMatchObject({
-      LiteLLMOrgId: [org],
-      LiteLLMUserId: ['someone'],
-      LiteLLMTeamId: [org],
-      LiteLLMState: ['Completed'],
-    });
+    const attributes = description.typedSearchAttributes;
+    expect([ORG_ID, USER_ID, TEAM_ID, STATE].map((key) => attributes.get(key))).toEqual([
+      org,
+      'someone',
+      org,
+      'Completed',
+    ]);
   });
 });
 
