@@ -159,4 +159,3 @@ export function findingIds(findings: Array<{ class: string; userId?: string; key
     .map((f) => `${f.class} ${f.class.startsWith('orphan_key') ? (f.keyHashes?.[0] ?? '') : (f.userId ?? '')}`)
     .sort();
 }
-
