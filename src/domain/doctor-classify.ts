@@ -93,6 +93,8 @@ function diagnoseAccount(
   const repair = (createTeam: boolean, addMember: boolean) =>
     ({ kind: 'finishPersonalMigration', userId, teamId: userId, createTeam, addMember, moveKeys: move }) as const;
 
+  // A budget never set and no personal team: a user the seed never migrated (migrateEntries leaves it too).
+  if (!personalTeam && facts.maxBudget === null) return { class: 'personal_not_migrated' };
   if (!personalTeam) {
     const orgTeams = facts.teams.filter(
       (t) => t !== ctx.defaultTeamId && t !== userId && !facts.missingTeams.includes(t)

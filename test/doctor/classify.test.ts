@@ -26,6 +26,7 @@ describe('diagnoseUser: one account class per user', () => {
     ['migrated', facts({})],
     ['migrated', facts({ maxBudget: null })],
     ['personal_not_migrated', facts({ maxBudget: 20, personalTeam: null, teams: ['default'] })],
+    ['personal_not_migrated', facts({ maxBudget: null, personalTeam: null, teams: ['acme'] })],
     ['personal_not_migrated', facts({ maxBudget: 20, personalTeam: { maxBudget: 5, memberUserIds: [] } })],
     ['downgraded_leftover', facts({ maxBudget: 20 })],
     ['half_migrated_no_team', facts({ personalTeam: null, teams: ['acme'] })],
