@@ -24,7 +24,7 @@ const UI_PORT = DEV.uiPort;
 const EMULATOR_PORT = DEV.emulatorPort;
 const CODEC_PORT = DEV.codecPort;
 const MASTER_KEY = DEV.masterKey;
-const TASK_QUEUE = process.env.LITELLM_TASK_QUEUE ?? 'litellm-workflows';
+const TASK_QUEUE = DEV.taskQueue;
 const DEFAULT_TEAM_ID = 'openhands-default';
 /** Where workflows and the dev encryption key are kept; tests point it at a temporary directory. */
 const STATE_DIR = DEV.stateDir ? resolve(DEV.stateDir) : join(__dirname, '..', '.dev');

@@ -9,9 +9,9 @@ import { createDataConverter } from '../../src/codec/data-converter';
 import { Worker } from '@temporalio/worker';
 import { startEmulator, type Emulator } from '../../emulator';
 import { LiteLLMWorkflowsClient } from '../../src/client';
-import type { LiteLLMConfig, ProvisioningConfig } from '../../src/config';
+import type { ProvisioningConfig } from '../../src/config';
 import { createLiteLLMActivities } from '../../src/worker';
-import { MASTER_KEY, PROVISIONING } from './fixtures';
+import { liteLLMConfig, MASTER_KEY, PROVISIONING } from './fixtures';
 import { primeDefaultUser } from './litellm-state';
 import {
   capturedLogLines,
@@ -23,22 +23,6 @@ import {
 } from './temporal';
 
 export { MASTER_KEY } from './fixtures';
-
-export function liteLLMConfig(baseUrl: string, overrides: Partial<LiteLLMConfig> = {}): LiteLLMConfig {
-  return {
-    baseUrl,
-    masterKey: MASTER_KEY,
-    authHeader: 'authorization',
-    changedBy: 'litellm-workflows-tests',
-    connectTimeoutMs: 2_000,
-    headersTimeoutMs: 5_000,
-    bodyTimeoutMs: 5_000,
-    maxConnections: 8,
-    keyVerifyTimeoutMs: 2_000,
-    keyDerivationSecret: 'test-key-derivation-secret',
-    ...overrides,
-  };
-}
 
 export interface Bench {
   env: TestWorkflowEnvironment;
