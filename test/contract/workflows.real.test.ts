@@ -15,8 +15,8 @@ import { LiteLLMWorkflowsClient } from '../../src/client';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 import { hashKey } from '../../src/litellm/keys';
 import { createLiteLLMActivities } from '../../src/worker';
-import { PROVISIONING } from '../helpers/fixtures';
-import { eventually, liteLLMConfig } from '../helpers/harness';
+import { liteLLMConfig, PROVISIONING } from '../helpers/fixtures';
+import { eventually } from '../helpers/harness';
 import { createTestEnvironment, testDataConverter, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { realProxies, type RealProxy } from './targets';
 
