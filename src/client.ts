@@ -7,6 +7,7 @@
  * const result = await workflows.executeMigrateEntries({ orgId, userId, userSettings });
  * ```
  */
+import { randomUUID } from 'node:crypto';
 import {
   ApplicationFailure,
   Client,
@@ -22,7 +23,14 @@ import {
 import { createDataConverter } from './codec/data-converter';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { temporalConnectionOptions, type TemporalConfig } from './config';
-import { doctorInputSchema, InvalidInputError, inputSchemas, migrateFleetInputSchema, parseInput } from './inputs';
+import {
+  doctorInputSchema,
+  repairFleetInputSchema,
+  InvalidInputError,
+  inputSchemas,
+  migrateFleetInputSchema,
+  parseInput,
+} from './inputs';
 import { redactText } from './redact';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from './search-attributes';
 import {
@@ -50,7 +58,15 @@ import {
 } from './workflows/child-window';
 import type * as workflows from './workflows';
 import { staticDetails, staticSummary } from './workflows/operator-details';
-import { DOCTOR_WORKFLOW_ID, doctorProgressQuery, type DoctorInput, type DoctorProgress } from './doctor/contract';
+import {
+  DOCTOR_WORKFLOW_ID,
+  doctorProgressQuery,
+  type DoctorInput,
+  type DoctorProgress,
+  type DoctorReport,
+} from './workflows/doctor-contract';
+import type { RepairFleetInput } from './workflows/repair-fleet';
+import type { OperationPlan, PlannedOperation } from './workflows/plan-contract';
 
 export { InvalidInputError };
 
@@ -288,6 +304,48 @@ export class LiteLLMWorkflowsClient {
   /** Where a running doctor is: pages read, counts so far, findings kept. */
   doctorProgress(workflowId = DOCTOR_WORKFLOW_ID): Promise<DoctorProgress> {
     return this.client.workflow.getHandle(workflowId).query(doctorProgressQuery);
+  }
+
+  /**
+   * Repairs a doctor report's findings through the fleet window (workflow id `litellm-fleet:<repairId>`, so
+   * `fleetProgress` and `controlFleet` steer it like a migration fleet). Findings without a repair are skipped.
+   */
+  async startRepair(
+    report: Pick<DoctorReport, 'findings'>,
+    repairId = 'doctor-repair',
+    options: Omit<RepairFleetInput, 'repairs'> = {}
+  ) {
+    const input: RepairFleetInput = {
+      ...options,
+      repairs: report.findings.flatMap((f) => (f.repair ? [f.repair] : [])),
+    };
+    parseInput('repairFleet', repairFleetInputSchema, input);
+    const workflowId = fleetWorkflowId(repairId);
+    try {
+      return await this.client.workflow.start<Workflows['repairFleet']>('repairFleet', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new OperationInProgressError(workflowId, 'repairFleet');
+      throw err;
+    }
+  }
+
+  /**
+   * What `operation` would do with `input`, step by step (before → after, and each step's undo), computed by
+   * the workflow's own decision code from LiteLLM as it is now. Nothing is written.
+   */
+  async plan(operation: PlannedOperation, input: unknown): Promise<OperationPlan> {
+    parseInput(operation, inputSchemas[operation], input);
+    return this.client.workflow.execute<Workflows['planOperation']>('planOperation', {
+      taskQueue: this.taskQueue,
+      workflowId: `litellm-plan:${randomUUID()}`,
+      args: [{ operation, input }],
+    });
   }
 
   /** The operation's progress: each step, the last error, the decision awaited. Needs a worker (a query). */
