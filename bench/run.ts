@@ -21,6 +21,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import type { StateSnapshot } from '../emulator';
 import { LiteLLMWorkflowsClient } from '../src/client';
 import { FAILURE_CONVERTER_PATH } from '../src/codec/data-converter';
+import { EAGER_DEV_SERVER_ARGS } from '../scripts/temporal-cli';
 import { loadWorkerConfig } from '../src/config';
 import { createTestEnvironment, TEST_ENCRYPTION_KEYS_SPEC, testDataConverter } from '../test/helpers/temporal';
 import { forkChild, type ChildHandle } from './ipc';
@@ -122,7 +123,7 @@ async function main(): Promise<number> {
     const devServerArgs = (process.env.BENCH_DEV_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean);
     const [env, emulator, bundle] = await Promise.all([
       createTestEnvironment({
-        extraArgs: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true', ...devServerArgs],
+        extraArgs: [...EAGER_DEV_SERVER_ARGS, ...devServerArgs],
       }),
       forkChild(require.resolve('./emulator-process'), {
         BENCH_MASTER_KEY: MASTER_KEY,

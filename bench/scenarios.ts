@@ -111,7 +111,11 @@ export function migratedUserState(snapshot: StateSnapshot, userId: string): unkn
     team: snapshot.teams.find((t) => t.team_id === userId),
     user: snapshot.users.find((u) => u.user_id === userId),
     memberships: snapshot.memberships.filter((m) => m.user_id === userId),
-    keys: snapshot.keys.filter((k) => k.user_id === userId).map(({ token: _token, ...key }) => key),
+    // By alias: keys moved together reach LiteLLM in any order, and the snapshot lists them in update order.
+    keys: snapshot.keys
+      .filter((k) => k.user_id === userId)
+      .map(({ token: _token, ...key }) => key)
+      .sort((a, b) => String(a.key_alias).localeCompare(String(b.key_alias))),
   };
   return JSON.parse(JSON.stringify(related).split(userId).join('<user>')) as unknown;
 }

@@ -15,7 +15,7 @@ import { configOrExit, loadDevConfig } from '../src/config';
 import { readDevSession, removeDevSession, writeDevSession } from '../src/dev-session';
 import { searchAttributeCliArgs } from '../src/search-attributes';
 import { portIsFree, startProcess, waitForPort, type ManagedProcess } from './processes';
-import { requireTemporalCli } from './temporal-cli';
+import { EAGER_DEV_SERVER_ARGS, requireTemporalCli } from './temporal-cli';
 
 const HOST = '127.0.0.1';
 const DEV = configOrExit(loadDevConfig);
@@ -24,7 +24,7 @@ const UI_PORT = DEV.uiPort;
 const EMULATOR_PORT = DEV.emulatorPort;
 const CODEC_PORT = DEV.codecPort;
 const MASTER_KEY = DEV.masterKey;
-const TASK_QUEUE = process.env.LITELLM_TASK_QUEUE ?? 'litellm-workflows';
+const TASK_QUEUE = DEV.taskQueue;
 const DEFAULT_TEAM_ID = 'openhands-default';
 /** Where workflows and the dev encryption key are kept; tests point it at a temporary directory. */
 const STATE_DIR = DEV.stateDir ? resolve(DEV.stateDir) : join(__dirname, '..', '.dev');
@@ -161,6 +161,7 @@ async function main(): Promise<void> {
         '--log-level',
         'error',
         ...searchAttributeCliArgs(),
+        ...EAGER_DEV_SERVER_ARGS,
       ],
       // Its own process group: Ctrl-C reaches only this script, which stops the worker before the server.
       { stdio: ['ignore', 'ignore', 'pipe'], detached: true }

@@ -11,6 +11,19 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+
+/**
+ * `temporal server start-dev` settings that save round trips: an activity scheduled by a workflow task is
+ * handed back to the same worker in the answer (eager activity dispatch), and a client sharing its
+ * connection with a worker gets the first workflow task in the start answer (eager workflow start).
+ * Production servers: the same dynamic-config keys (see the README).
+ */
+export const EAGER_DEV_SERVER_ARGS = [
+  '--dynamic-config-value',
+  'system.enableActivityEagerExecution=true',
+  '--dynamic-config-value',
+  'system.enableEagerWorkflowStart=true',
+];
 const GO_PACKAGE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
 
 export type TemporalCliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'cache' | 'go install';

@@ -7,6 +7,7 @@
  * const result = await workflows.executeMigrateEntries({ orgId, userId, userSettings });
  * ```
  */
+import { randomUUID } from 'node:crypto';
 import {
   ApplicationFailure,
   Client,
@@ -16,12 +17,20 @@ import {
   WorkflowNotFoundError,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
+  type WorkflowHandleWithStartDetails,
   type WorkflowIdReusePolicy,
 } from '@temporalio/client';
 import { createDataConverter } from './codec/data-converter';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { temporalConnectionOptions, type TemporalConfig } from './config';
-import { doctorInputSchema, InvalidInputError, inputSchemas, migrateFleetInputSchema, parseInput } from './inputs';
+import {
+  doctorInputSchema,
+  repairFleetInputSchema,
+  InvalidInputError,
+  inputSchemas,
+  migrateFleetInputSchema,
+  parseInput,
+} from './inputs';
 import { redactText } from './redact';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from './search-attributes';
 import {
@@ -30,6 +39,7 @@ import {
   stateQuery,
   workflowIds,
   type AddTeamCreditsInput,
+  type Decision,
   type CreateEntriesInput,
   type DowngradeEntriesInput,
   type FailurePolicy,
@@ -48,7 +58,15 @@ import {
 } from './workflows/child-window';
 import type * as workflows from './workflows';
 import { staticDetails, staticSummary } from './workflows/operator-details';
-import { DOCTOR_WORKFLOW_ID, doctorProgressQuery, type DoctorInput, type DoctorProgress } from './doctor/contract';
+import {
+  DOCTOR_WORKFLOW_ID,
+  doctorProgressQuery,
+  type DoctorInput,
+  type DoctorProgress,
+  type DoctorReport,
+} from './workflows/doctor-contract';
+import type { RepairFleetInput } from './workflows/repair-fleet';
+import type { OperationPlan, PlannedOperation } from './workflows/plan-contract';
 
 export { InvalidInputError };
 
@@ -95,10 +113,24 @@ export class DecisionRefusedError extends Error {
 type Workflows = typeof workflows;
 type ResultOf<N extends OperationName> = Awaited<ReturnType<Workflows[N]>>;
 
+/** Operations a user waits for (sign-in, migration): started eagerly when {@link ClientOptions.eagerStart}. */
+const LATENCY_SENSITIVE: readonly OperationName[] = ['createEntries', 'migrateEntries'];
+
+export interface ClientOptions {
+  /**
+   * Eager workflow start for create-entries and migrate: the server hands the first workflow task straight
+   * back to a worker in this process, saving a dispatch round trip. Only when this client's connection is the
+   * `NativeConnection` of a worker in the same process (an SDK requirement) and the server enables it
+   * (`system.enableEagerWorkflowStart`); the server falls back to a normal start otherwise. @default false
+   */
+  eagerStart?: boolean;
+}
+
 export class LiteLLMWorkflowsClient {
   constructor(
     readonly client: Client,
-    readonly taskQueue: string
+    readonly taskQueue: string,
+    private readonly options: ClientOptions = {}
   ) {}
 
   /** Connects with the encrypting data converter, so inputs go out encrypted and results come back readable. */
@@ -274,6 +306,48 @@ export class LiteLLMWorkflowsClient {
     return this.client.workflow.getHandle(workflowId).query(doctorProgressQuery);
   }
 
+  /**
+   * Repairs a doctor report's findings through the fleet window (workflow id `litellm-fleet:<repairId>`, so
+   * `fleetProgress` and `controlFleet` steer it like a migration fleet). Findings without a repair are skipped.
+   */
+  async startRepair(
+    report: Pick<DoctorReport, 'findings'>,
+    repairId = 'doctor-repair',
+    options: Omit<RepairFleetInput, 'repairs'> = {}
+  ) {
+    const input: RepairFleetInput = {
+      ...options,
+      repairs: report.findings.flatMap((f) => (f.repair ? [f.repair] : [])),
+    };
+    parseInput('repairFleet', repairFleetInputSchema, input);
+    const workflowId = fleetWorkflowId(repairId);
+    try {
+      return await this.client.workflow.start<Workflows['repairFleet']>('repairFleet', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new OperationInProgressError(workflowId, 'repairFleet');
+      throw err;
+    }
+  }
+
+  /**
+   * What `operation` would do with `input`, step by step (before → after, and each step's undo), computed by
+   * the workflow's own decision code from LiteLLM as it is now. Nothing is written.
+   */
+  async plan(operation: PlannedOperation, input: unknown): Promise<OperationPlan> {
+    parseInput(operation, inputSchemas[operation], input);
+    return this.client.workflow.execute<Workflows['planOperation']>('planOperation', {
+      taskQueue: this.taskQueue,
+      workflowId: `litellm-plan:${randomUUID()}`,
+      args: [{ operation, input }],
+    });
+  }
+
   /** The operation's progress: each step, the last error, the decision awaited. Needs a worker (a query). */
   getState(workflowId: string): Promise<OperationState> {
     return this.client.workflow.getHandle(workflowId).query(stateQuery);
@@ -322,7 +396,15 @@ export class LiteLLMWorkflowsClient {
     return this.getState(workflowId);
   }
 
-  private async decide(workflowId: string, decision: 'retry' | 'rollback'): Promise<OperationState> {
+  /**
+   * Operator: leave a failed undo step as it is and go on undoing the rest (offered only while an undo step
+   * awaits a decision, e.g. a key LiteLLM no longer knows). The step shows as skipped in the state.
+   */
+  skip(workflowId: string): Promise<OperationState> {
+    return this.decide(workflowId, 'skip');
+  }
+
+  private async decide(workflowId: string, decision: Decision): Promise<OperationState> {
     try {
       return await this.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [decision] });
     } catch (err) {
@@ -338,7 +420,7 @@ export class LiteLLMWorkflowsClient {
     workflowId: string,
     ids: { orgId?: string; userId?: string; teamId?: string },
     reusePolicy: WorkflowIdReusePolicy = 'ALLOW_DUPLICATE'
-  ): Promise<WorkflowHandleWithFirstExecutionRunId<Workflows[N]>> {
+  ): Promise<WorkflowHandleWithStartDetails<Workflows[N]>> {
     const searchAttributes = [
       ...(ids.orgId ? [{ key: ORG_ID, value: ids.orgId }] : []),
       ...(ids.userId ? [{ key: USER_ID, value: ids.userId }] : []),
@@ -354,6 +436,7 @@ export class LiteLLMWorkflowsClient {
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: reusePolicy,
         typedSearchAttributes: searchAttributes,
+        ...(this.options.eagerStart && LATENCY_SENSITIVE.includes(operation) ? { requestEagerStart: true } : {}),
         // What the Web UI shows above the history; the saga keeps the current details up to date.
         staticSummary: staticSummary(operation, ids, policy),
         staticDetails: staticDetails(operation, ids, policy),

@@ -34,11 +34,14 @@ import {
 
 export { ConfigError, configOrExit, type Env } from './config-fields';
 
+/** The task queue the worker polls and clients (the CLI, `npm run dev`'s worker) start on. */
+const taskQueue = text.default('litellm-workflows');
+
 const temporalSchema = z
   .object({
     TEMPORAL_ADDRESS: dialAddress.default('localhost:7233'),
     TEMPORAL_NAMESPACE: text.default('default'),
-    LITELLM_TASK_QUEUE: text.default('litellm-workflows'),
+    LITELLM_TASK_QUEUE: taskQueue,
     /** Temporal Cloud or a secured cluster: an API key (sent as a bearer token over TLS). */
     TEMPORAL_API_KEY: optionalText,
     TEMPORAL_TLS: booleanFlag.default(false),
@@ -299,15 +302,17 @@ const devSchema = z
     DEV_EMULATOR_PORT: port.default(4000),
     DEV_CODEC_PORT: port.default(8888),
     DEV_LITELLM_MASTER_KEY: text.default('sk-dev-master-key'),
+    LITELLM_TASK_QUEUE: taskQueue,
     /** Default: `.dev/` in the checkout. */
     DEV_STATE_DIR: optionalText,
   })
-  .transform(({ DEV_LITELLM_MASTER_KEY: masterKey, DEV_STATE_DIR: stateDir, ...ports }) => ({
+  .transform(({ DEV_LITELLM_MASTER_KEY: masterKey, DEV_STATE_DIR: stateDir, LITELLM_TASK_QUEUE: queue, ...ports }) => ({
     temporalPort: ports.DEV_TEMPORAL_PORT,
     uiPort: ports.DEV_UI_PORT,
     emulatorPort: ports.DEV_EMULATOR_PORT,
     codecPort: ports.DEV_CODEC_PORT,
     masterKey,
+    taskQueue: queue,
     stateDir,
   }));
 

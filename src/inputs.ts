@@ -161,7 +161,7 @@ export const doctorInputSchema = z.strictObject({
 
 const keyHash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a key hash (64 hex characters)');
 
-/** One repair the doctor planned (src/doctor/findings.ts `RepairPlan`, the downgrade excepted). */
+/** One repair the doctor planned (src/domain/doctor-findings.ts `RepairPlan`, the downgrade excepted). */
 export const findingRepairSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('finishPersonalMigration'),
@@ -175,6 +175,7 @@ export const findingRepairSchema = z.discriminatedUnion('kind', [
     kind: z.literal('deleteOrphanKey'),
     tokenHash: keyHash,
     keyAlias: z.string().nullable(),
+    userId: entityId.nullable(),
     reason: z.enum(['team_gone', 'user_gone']),
   }),
   z.strictObject({
@@ -190,6 +191,24 @@ export const repairFindingsInputSchema = z.strictObject({
   subject: z.string().min(1).max(300),
   repairs: z.array(findingRepairSchema).min(1, 'must hold at least one repair').max(100),
   failurePolicy: failurePolicySchema.optional(),
+});
+
+/** `repairFleet`: the repairs of a doctor report, through the fleet window. */
+export const repairFleetInputSchema = z.strictObject({
+  repairs: z
+    .array(
+      z.union([
+        findingRepairSchema,
+        z.strictObject({ kind: z.literal('finishDowngrade'), orgId: entityId, userId: entityId }),
+      ])
+    )
+    .max(100_000, 'must be at most 100000 repairs (split them)'),
+  liteLLMConcurrency: z.number().int().min(1).max(1024).optional(),
+  failurePolicy: failurePolicySchema.optional(),
+  childrenPerRun: z.number().int().min(1).max(1000).optional(),
+  carry: z.unknown().optional(),
+  pending: z.unknown().optional(),
+  deferred: z.unknown().optional(),
 });
 
 export const inputSchemas = {

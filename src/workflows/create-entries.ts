@@ -1,4 +1,5 @@
 import { openHandsCloudKeyAlias } from '../domain/aliases';
+import { createTeamBudget } from '../domain/decisions';
 import { compensation, forward, local } from './activity-options';
 import type { CreateEntriesInput, CreateEntriesResult } from './definitions';
 import { beginOperation } from './begin-operation';
@@ -17,23 +18,34 @@ export async function createEntries(raw: CreateEntriesInput): Promise<CreateEntr
 
   return saga.run(async () => {
     const settings = await local.getProvisioningSettings();
-    const team = await saga.step('read team', () => forward.getTeam({ teamId: orgId }));
-    // New members of an existing org inherit its budget (null = unlimited); a new team gets the default.
-    const teamBudget = team ? team.maxBudget : settings.defaultInitialBudget;
-
-    await createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: teamBudget }, team);
-
-    if (input.createUser) {
-      const existed = await saga.step('check user', () => forward.userExists({ userId }));
-      await saga.step('create user', () => forward.createUser({ userId, email: input.email ?? null }), {
-        undo: async () => (existed ? undefined : compensation.deleteUser({ userId })),
-      });
-    }
+    const userExists = () => forward.userExists({ userId });
     // Keys for users LiteLLM does not have escape budgets and spend tracking (OpenHands F5).
-    await saga.step('verify user exists', async () => {
-      if (!(await forward.userExists({ userId }))) throw new Error(`LiteLLM has no user ${userId}`);
-    });
+    const verifyUserExists = () =>
+      saga.step('verify user exists', async () => {
+        if (!(await userExists())) throw new Error(`LiteLLM has no user ${userId}`);
+      });
 
+    // Level 1, reads only: the org's team, and the user (checked, or required when not created here).
+    const [team, existed] = await saga.all([
+      () => saga.step('read team', () => forward.getTeam({ teamId: orgId })),
+      () => (input.createUser ? saga.step('check user', userExists) : verifyUserExists().then(() => true)),
+    ]);
+    // New members of an existing org inherit its budget (null = unlimited); a new team gets the default.
+    const teamBudget = createTeamBudget(team, settings.defaultInitialBudget);
+
+    // Level 2: the team and the user are independent.
+    await saga.all([
+      () => createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: teamBudget }, team),
+      async () => {
+        if (!input.createUser) return;
+        await saga.step('create user', () => forward.createUser({ userId, email: input.email ?? null }), {
+          undo: async () => (existed ? undefined : compensation.deleteUser({ userId })),
+        });
+        await verifyUserExists();
+      },
+    ]);
+
+    // Level 3: a member can only be added to a team that exists, and only a user that exists.
     const wasMember = team?.memberUserIds.includes(userId) ?? false;
     await saga.step(
       'add user to team',

@@ -1,3 +1,4 @@
+import { downgradeRestore } from '../domain/decisions';
 import { compensation, forward, local, untilDone } from './activity-options';
 import type { DowngradeEntriesInput, DowngradeEntriesResult } from './definitions';
 import { beginOperation } from './begin-operation';
@@ -16,42 +17,51 @@ export async function downgradeEntries(raw: DowngradeEntriesInput): Promise<Down
 
   return saga.run(async () => {
     const settings = await local.getProvisioningSettings();
-    const team = await saga.step('read team', () => forward.getTeam({ teamId: orgId }));
+    const defaultTeamId = settings.defaultTeamId;
+
+    // Level 1, reads only: the org team, the membership, the user, the default team and the user's keys.
+    const [team, membership, user, defaultTeam, keys] = await saga.all([
+      () => saga.step('read team', () => forward.getTeam({ teamId: orgId })),
+      () => saga.step('read membership', () => forward.getUserTeamInfo({ userId, teamId: orgId })),
+      () => saga.step('read user', () => forward.getUser({ userId })),
+      () =>
+        defaultTeamId
+          ? saga.step('read default team', () => forward.getTeam({ teamId: defaultTeamId }))
+          : Promise.resolve(null),
+      () => saga.step('read keys', () => forward.listUserKeys({ userId })),
+    ]);
     if (!team) return { status: 'team_not_found', movedKeys: 0 };
 
-    const membership = await saga.step('read membership', () => forward.getUserTeamInfo({ userId, teamId: orgId }));
-    // The member's own budget in the team wins over the team's (seed: downgrade_entries, step 1).
-    const fromMember = membership?.maxBudgetInTeam != null;
-    const restoredBudget = (fromMember ? membership.maxBudgetInTeam : team.maxBudget) || 0;
-    const restoredSpend = fromMember ? membership.spend : team.spend;
+    const { restoredBudget, restoredSpend } = downgradeRestore(team, membership);
 
-    const user = await saga.step('read user', () => forward.getUser({ userId }));
-    await saga.step(
-      'restore user budget',
-      () => forward.updateUser({ userId, maxBudget: restoredBudget, spend: restoredSpend }),
-      {
-        undo: async () =>
-          user
-            ? compensation.updateUser({ userId, spend: user.spend, maxBudget: user.maxBudget ?? undefined })
-            : undefined,
-      }
-    );
+    // Level 2: the user's budget and the membership of the default team are independent.
+    await saga.all([
+      () =>
+        saga.step(
+          'restore user budget',
+          () => forward.updateUser({ userId, maxBudget: restoredBudget, spend: restoredSpend }),
+          {
+            undo: async () =>
+              user
+                ? compensation.updateUser({ userId, spend: user.spend, maxBudget: user.maxBudget ?? undefined })
+                : undefined,
+          }
+        ),
+      async () => {
+        if (!defaultTeamId) return;
+        const wasMember = defaultTeam?.memberUserIds.includes(userId) ?? false;
+        await saga.step(
+          'add user to default team',
+          () => forward.addUserToTeam({ userId, teamId: defaultTeamId, maxBudgetInTeam: restoredBudget }),
+          {
+            undo: async () =>
+              wasMember ? undefined : compensation.removeUserFromTeam({ userId, teamId: defaultTeamId }),
+          }
+        );
+      },
+    ]);
 
-    const defaultTeamId = settings.defaultTeamId;
-    if (defaultTeamId) {
-      const defaultTeam = await saga.step('read default team', () => forward.getTeam({ teamId: defaultTeamId }));
-      const wasMember = defaultTeam?.memberUserIds.includes(userId) ?? false;
-      await saga.step(
-        'add user to default team',
-        () => forward.addUserToTeam({ userId, teamId: defaultTeamId, maxBudgetInTeam: restoredBudget }),
-        {
-          undo: async () =>
-            wasMember ? undefined : compensation.removeUserFromTeam({ userId, teamId: defaultTeamId }),
-        }
-      );
-    }
-
-    const keys = await saga.step('read keys', () => forward.listUserKeys({ userId }));
+    // Level 3: keys move only into a team the user is a member of.
     const target = defaultTeamId ?? null;
     const moved = await moveKeys(
       saga,

@@ -19,8 +19,8 @@ import {
   setHandler,
   TimeoutFailure,
   upsertSearchAttributes,
-  workflowInfo,
   setCurrentDetails,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { STATE } from '../search-attributes';
 import { currentDetails } from './operator-details';
@@ -159,8 +159,7 @@ export class Saga {
 
   /** Runs the workflow body; on failure or cancellation rolls back what was done. */
   async run<T>(body: () => Promise<T>): Promise<T> {
-    // Clients start runs with LiteLLMState=Running already: one history event less per run.
-    if (workflowInfo().typedSearchAttributes.get(STATE) !== SEARCH_ATTRIBUTE_STATE.running) this.setPhase('running');
+    // No search-attribute event here: every workflow's first line (beginOperation) set LiteLLMState=Running.
     try {
       const result = await body();
       this.setPhase('completed');

@@ -32,24 +32,26 @@ export function createOrUpdateTeam(
   });
 }
 
-/** Moves each key into `teamId`, each with its own undo back to the team it came from. */
+/** Moves every key into `teamId` together, each with its own undo back to the team it came from. */
 export async function moveKeys(
   saga: Saga,
   keys: KeySummary[],
   teamId: string | null
 ): Promise<{ moved: number; unknown: number }> {
-  let moved = 0;
-  let unknown = 0;
-  for (const key of keys) {
-    const outcome = await saga.step(
-      `move key ${key.tokenHash.slice(0, 8)}`,
-      () => forward.updateKey({ keyOrHash: key.tokenHash, teamId }),
-      { undo: () => compensation.updateKey({ keyOrHash: key.tokenHash, teamId: key.teamId }) }
-    );
-    // A key LiteLLM no longer knows is reported, not swallowed (the seed logged and went on silently).
-    if (outcome.outcome === 'updated') moved += 1;
-    else unknown += 1;
-  }
+  // All at once (one level): each key is its own step with its own undo.
+  const outcomes = await saga.all(
+    keys.map(
+      (key) => () =>
+        saga.step(
+          `move key ${key.tokenHash.slice(0, 8)}`,
+          () => forward.updateKey({ keyOrHash: key.tokenHash, teamId }),
+          { undo: () => compensation.updateKey({ keyOrHash: key.tokenHash, teamId: key.teamId }) }
+        )
+    )
+  );
+  // A key LiteLLM no longer knows is reported, not swallowed (the seed logged and went on silently).
+  const moved = outcomes.filter((o) => o.outcome === 'updated').length;
+  const unknown = outcomes.length - moved;
   return { moved, unknown };
 }
 

@@ -4,18 +4,12 @@
  * its history bounded by continuing as new.
  */
 import { OperationInProgressError } from '../../src/client';
-import { eventually, startBench, type Bench } from '../helpers/harness';
+import { eventually, useBench } from '../helpers/harness';
 import { DEFAULT_TEAM, findingIds, seedResidue, type SeededResidue } from './residue';
 
-let bench: Bench;
+const bench = useBench({ resetBeforeEach: false });
 let residue: SeededResidue;
 
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
 beforeEach(() => {
   bench.emulator.reset();
   residue = seedResidue(bench.emulator);

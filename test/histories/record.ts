@@ -102,6 +102,16 @@ const scenarios: Record<string, Scenario> = {
     // The first run: the one that continued as new.
     return `${handle.workflowId}@${handle.firstExecutionRunId}`;
   },
+  'migrate-fleet-continued-as-new': async (bench, client) => {
+    const users = ['f1', 'f2', 'f3'].map((userId) => {
+      legacyUser(bench, userId);
+      return { orgId: userId, userId, userSettings: { userVersion: 4 } };
+    });
+    const handle = await client.startMigrateFleet('recorded', { users, liteLLMConcurrency: 8, childrenPerRun: 2 });
+    await handle.result();
+    // The first run: two children through a window of two, then continue-as-new with the third.
+    return `${handle.workflowId}@${handle.firstExecutionRunId}`;
+  },
   'add-credits-completed': async (bench, client) => {
     bench.emulator.seed.team({ team_id: 'acme', max_budget: 10 });
     bench.emulator.seed.membership({ user_id: 'buyer', team_id: 'acme' });

@@ -4,24 +4,23 @@
 import { MockAgent, type Interceptable } from 'undici';
 import type { LiteLLMConfig } from '../../src/config';
 import { LiteLLMClient } from '../../src/litellm/client';
-import { MASTER_KEY } from '../helpers/fixtures';
+import { liteLLMConfig } from '../helpers/fixtures';
 
 export { MASTER_KEY } from '../helpers/fixtures';
 export const ORIGIN = 'http://litellm.test';
 
 export function testConfig(overrides: Partial<LiteLLMConfig> = {}): LiteLLMConfig {
-  return {
-    baseUrl: ORIGIN,
-    masterKey: MASTER_KEY,
-    authHeader: 'authorization',
+  // Shorter still: the mock answers at once, and timeouts are provoked on purpose.
+  return liteLLMConfig(ORIGIN, {
     changedBy: 'jest',
     connectTimeoutMs: 1_000,
     headersTimeoutMs: 2_000,
     bodyTimeoutMs: 2_000,
     maxConnections: 4,
     keyVerifyTimeoutMs: 300,
+    keyDerivationSecret: undefined,
     ...overrides,
-  };
+  });
 }
 
 export interface Recorded {

@@ -7,21 +7,19 @@ import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { createDataConverter } from '../../src/codec/data-converter';
 import { LiteLLMWorkflowsClient } from '../../src/client';
-import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
+import { eventually, MASTER_KEY, useBench } from '../helpers/harness';
 import { primeDefaultUser } from '../helpers/litellm-state';
 import { startTsProcess, workerEnv, type CapturedProcess } from '../helpers/processes';
 import { TEST_ENCRYPTION_KEYS_SPEC, uniqueTaskQueue } from '../helpers/temporal';
 
-let bench: Bench;
 const started: CapturedProcess[] = [];
-
-beforeAll(async () => {
-  bench = await startBench();
-  await primeDefaultUser(bench.emulator, MASTER_KEY);
-});
+// Registered before the bench's hooks, so the workers stop before their Temporal server does.
 afterAll(async () => {
   await Promise.all(started.map((p) => p.stop(2_000)));
-  await bench?.stop();
+});
+const bench = useBench({ resetBeforeEach: false });
+beforeAll(async () => {
+  await primeDefaultUser(bench.emulator, MASTER_KEY);
 });
 
 function startWorker(taskQueue: string, keys: string): CapturedProcess {

@@ -26,6 +26,7 @@ describe('replay of recorded histories', () => {
         'migrate-failure-then-operator-retry',
         'migrate-failure-then-rollback',
         'migrate-half-migrated-completed',
+        'migrate-fleet-continued-as-new',
         'team-budget-continued-as-new',
       ].sort()
     );

@@ -188,6 +188,8 @@ describe('configuration', () => {
   it('reads the dev command ports through the schema, not Number()', () => {
     expect(loadDevConfig({})).toMatchObject({ temporalPort: 7233, uiPort: 8233, emulatorPort: 4000, codecPort: 8888 });
     expect(loadDevConfig({ DEV_UI_PORT: '9233' }).uiPort).toBe(9233);
+    expect(loadDevConfig({}).taskQueue).toBe(loadTemporalConfig({}).taskQueue);
+    expect(loadDevConfig({ LITELLM_TASK_QUEUE: 'dev-queue' }).taskQueue).toBe('dev-queue');
     for (const value of ['abc', '', '70000', '0x50', '-1']) {
       expect(errorOf(() => loadDevConfig({ DEV_TEMPORAL_PORT: value })).variables).toEqual(['DEV_TEMPORAL_PORT']);
     }

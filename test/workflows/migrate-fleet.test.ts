@@ -1,23 +1,15 @@
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 import { fleetWorkflowId, type FleetUser } from '../../src/workflows/definitions';
-import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
-import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
+import { eventually, useBench } from '../helpers/harness';
+import { stepFailure } from '../helpers/litellm-state';
 
-let bench: Bench;
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
+const bench = useBench();
 
 const DEFAULT_TEAM = 'openhands-default';
 let run = 0;
 
-beforeEach(async () => {
+beforeEach(() => {
   run += 1;
-  bench.emulator.reset();
-  await primeDefaultUser(bench.emulator, MASTER_KEY);
   bench.emulator.seed.team({ team_id: DEFAULT_TEAM });
 });
 

@@ -8,7 +8,8 @@ import { startCodecServer } from '../../src/codec/server';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { AesGcmCodec } from '../../src/codec/crypto-codec';
 import { deriveKey } from '../../src/litellm/keys';
-import { eventually, liteLLMConfig, MASTER_KEY, useBench } from '../helpers/harness';
+import { liteLLMConfig } from '../helpers/fixtures';
+import { eventually, MASTER_KEY, useBench } from '../helpers/harness';
 import { stepFailure } from '../helpers/litellm-state';
 import { TEST_ENCRYPTION_KEYS, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 

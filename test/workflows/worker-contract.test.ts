@@ -9,24 +9,11 @@ import { PURCHASES_METADATA_KEY } from '../../src/activities/credits';
 import type { LiteLLMWorkflowsClient } from '../../src/client';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from '../../src/search-attributes';
 import { legacyWorkflowIds, workflowIds } from '../../src/workflows/definitions';
-import { eventually, MASTER_KEY, startBench, type Bench } from '../helpers/harness';
-import { primeDefaultUser } from '../helpers/litellm-state';
+import { eventually, useBench } from '../helpers/harness';
 import { runCli } from '../helpers/processes';
 import { TEST_ENCRYPTION_KEYS_SPEC } from '../helpers/temporal';
 
-let bench: Bench;
-
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
-
-beforeEach(async () => {
-  bench.emulator.reset();
-  await primeDefaultUser(bench.emulator, MASTER_KEY);
-});
+const bench = useBench();
 
 /** Starts a workflow as any Temporal client would: no input check, no search attributes, any reuse policy. */
 function startRaw(

@@ -1,7 +1,7 @@
 /**
- * The worker process refuses a bad start-up once, before it connects to anything: exit 2 and a message that
- * names the variable (or the build command), never the value. No Temporal server is needed: nothing gets
- * that far.
+ * The worker (and the codec server) refuse a bad start-up once, before connecting to anything: exit 2 and a
+ * message that names the variable (or the build command), never the value. No Temporal server is needed:
+ * nothing gets that far.
  */
 import { runScript, workerEnv } from '../helpers/processes';
 
@@ -13,7 +13,7 @@ async function start(overrides: NodeJS.ProcessEnv) {
   return { code: run.code, output: run.stdout + run.stderr };
 }
 
-describe('worker start-up', () => {
+describe('start-up configuration of the processes', () => {
   it.each([
     ['ENABLE_BILLING', 'yes'],
     ['LITELLM_API_URL', 'ftp://llm.example.com'],
@@ -33,5 +33,16 @@ describe('worker start-up', () => {
     const { code, output } = await start({ NODE_ENV: 'production' });
     expect(code).toBe(2);
     expect(output).toMatch(/workflow bundle .*workflow-bundle\.js is missing: run `npm run build`/);
+  });
+
+  it('the codec server refuses a bad setting the same way: exit 2 naming the variable', async () => {
+    const run = await runScript('codec/server.ts', [], {
+      PATH: process.env.PATH,
+      LITELLM_WORKFLOWS_ENCRYPTION_KEYS: valid.LITELLM_WORKFLOWS_ENCRYPTION_KEYS,
+      CODEC_SERVER_TOKENS: 'codec-test-token-0123456789',
+      CODEC_SERVER_PORT: '0x22b8',
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('CODEC_SERVER_PORT: must be a port number');
   });
 });
