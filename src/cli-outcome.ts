@@ -5,7 +5,7 @@ import { ActivityFailure, ChildWorkflowFailure, WorkflowFailedError, type Workfl
 import type { LiteLLMWorkflowsClient } from './client';
 import { redact } from './redact';
 
-export const EXIT = { ok: 0, failed: 1, badInput: 2, inProgress: 3, awaitingOperator: 4 } as const;
+export const EXIT = { ok: 0, failed: 1, badInput: 2, inProgress: 3, awaitingOperator: 4, wouldChange: 5 } as const;
 
 export function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -33,7 +33,6 @@ import {
   type DowngradeEntriesInput,
   type FailurePolicy,
   type MigrateEntriesInput,
-  type OperationState,
   type SetTeamBudgetInput,
 } from './workflows/definitions';
 
@@ -62,6 +61,8 @@ const FLAGS = {
   'page-size': { type: 'string' },
   'max-findings': { type: 'string' },
   progress: { type: 'boolean' },
+  repair: { type: 'boolean' },
+  plan: { type: 'boolean' },
 } satisfies Record<string, FlagSpec>;
 
 type Flag = keyof typeof FLAGS;
@@ -81,7 +82,7 @@ interface Command {
   run(context: Context): Promise<number>;
 }
 
-const START_FLAGS = ['on-failure', 'wait'] as const satisfies readonly Flag[];
+const START_FLAGS = ['on-failure', 'wait', 'plan'] as const satisfies readonly Flag[];
 const SELECTOR_FLAGS = ['workflow-id', 'org', 'user', 'team', 'purchase'] as const satisfies readonly Flag[];
 
 const text = (values: Values, flag: Flag) => values[flag] as string | undefined;
@@ -127,13 +128,19 @@ function start<N extends Startable>(
   input: (values: Values) => z.input<(typeof inputSchemas)[N]>
 ): Command {
   return {
-    usage: `${usage} [--on-failure rollback|pause] [--wait]`,
+    usage: `${usage} [--on-failure rollback|pause] [--wait | --plan]`,
     flags: [...flags, ...START_FLAGS],
     required,
     async run({ values, client }) {
       // Checked before connecting: bad input is refused even when Temporal is down.
       const checked = parseInput(operation, inputSchemas[operation], input(values));
       const workflows = await client();
+      if (values.plan) {
+        // What it would do, step by step, computed by the workflow's own decisions; nothing is written.
+        const plan = await workflows.plan(operation, checked);
+        print(plan);
+        return plan.changes ? EXIT.wouldChange : EXIT.ok;
+      }
       const handle = await LAUNCH[operation](workflows, checked as never);
       if (values.wait) return waitFor(workflows, handle);
       const runId = 'firstExecutionRunId' in handle ? handle.firstExecutionRunId : undefined;
@@ -152,7 +159,7 @@ const LAUNCH: { [N in Startable]: (client: LiteLLMWorkflowsClient, input: never)
 };
 
 /** A command on a running operation, named by --workflow-id or the business keys that make its id. */
-function steer(usage: string, act: (client: LiteLLMWorkflowsClient, id: string) => Promise<OperationState>): Command {
+function steer(usage: string, act: (client: LiteLLMWorkflowsClient, id: string) => Promise<object>): Command {
   return {
     usage: `--workflow-id ID | --org ID --user ID | --team ID | --purchase ID   ${usage}`,
     flags: SELECTOR_FLAGS,
@@ -184,8 +191,8 @@ function fleet(name: string): Command {
 /** `doctor`: start it (one at a time), show its progress, or wait for its report. */
 const doctor: Command = {
   usage:
-    '[--page-size N] [--max-findings N] [--progress] [--wait]   read all of LiteLLM, report residue (writes nothing; with --wait: the report as JSON, a table on stderr)',
-  flags: ['page-size', 'max-findings', 'progress', 'workflow-id', 'wait'],
+    '[--page-size N] [--max-findings N] [--progress] [--wait] [--repair [--concurrency N]]   read all of LiteLLM, report residue (writes nothing; with --wait: the report as JSON, a table on stderr); --repair then heals every finding that has a repair through the fleet window (fleet id doctor-repair)',
+  flags: ['page-size', 'max-findings', 'progress', 'workflow-id', 'wait', 'repair', 'concurrency'],
   async run({ values, client }) {
     const workflows = await client();
     if (values.progress) {
@@ -198,14 +205,30 @@ const doctor: Command = {
       ...(pageSize !== undefined ? { pageSize } : {}),
       ...(maxFindings !== undefined ? { maxFindings } : {}),
     });
-    if (!values.wait) {
+    if (!values.wait && !values.repair) {
       print({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, status: 'started' });
       return EXIT.ok;
     }
     const report = await handle.result();
-    print({ workflowId: handle.workflowId, status: 'completed', report });
     process.stderr.write(`${renderDoctorTable(report)}\n`);
-    return EXIT.ok;
+    if (!values.repair) {
+      print({ workflowId: handle.workflowId, status: 'completed', report });
+      return EXIT.ok;
+    }
+    const concurrency = numberFlag(values, 'concurrency');
+    const repairing = await workflows.startRepair(
+      report,
+      undefined,
+      concurrency ? { liteLLMConcurrency: concurrency } : {}
+    );
+    const repair = await repairing.result();
+    print({
+      workflowId: handle.workflowId,
+      status: 'completed',
+      report,
+      repair: { workflowId: repairing.workflowId, ...repair },
+    });
+    return repair.failed + repair.rolledBack + repair.cancelled > 0 ? EXIT.failed : EXIT.ok;
   },
 };
 
@@ -272,9 +295,11 @@ export const COMMANDS: Record<string, Command> = {
       ...failurePolicy(v),
     })
   ),
-  status: steer('the steps, the last error, the decision awaited', (w, id) => w.getState(id)),
+  // A finished run is read from the server, so `status` needs no worker (a query would wait for one).
+  status: steer('the steps, the last error, the decision awaited', (w, id) => w.getStatus(id)),
   resume: steer('run the failed step again', (w, id) => w.resume(id)),
   rollback: steer('undo what the operation did', (w, id) => w.rollback(id)),
+  skip: steer('leave a failed undo step as it is, go on undoing', (w, id) => w.skip(id)),
   doctor,
   ...Object.fromEntries(FLEET_COMMANDS.map((name) => [name, fleet(name)])),
   health: {

@@ -7,9 +7,12 @@
  * const result = await workflows.executeMigrateEntries({ orgId, userId, userSettings });
  * ```
  */
+import { randomUUID } from 'node:crypto';
 import {
+  ApplicationFailure,
   Client,
   Connection,
+  WorkflowFailedError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type WorkflowHandle,
@@ -20,7 +23,15 @@ import {
 import { createDataConverter } from './codec/data-converter';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { temporalConnectionOptions, type TemporalConfig } from './config';
-import { doctorInputSchema, InvalidInputError, inputSchemas, migrateFleetInputSchema, parseInput } from './inputs';
+import {
+  doctorInputSchema,
+  repairFleetInputSchema,
+  InvalidInputError,
+  inputSchemas,
+  migrateFleetInputSchema,
+  parseInput,
+} from './inputs';
+import { redactText } from './redact';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from './search-attributes';
 import {
   decideUpdate,
@@ -28,6 +39,7 @@ import {
   stateQuery,
   workflowIds,
   type AddTeamCreditsInput,
+  type Decision,
   type CreateEntriesInput,
   type DowngradeEntriesInput,
   type FailurePolicy,
@@ -46,9 +58,35 @@ import {
 } from './workflows/child-window';
 import type * as workflows from './workflows';
 import { staticDetails, staticSummary } from './workflows/operator-details';
-import { DOCTOR_WORKFLOW_ID, doctorProgressQuery, type DoctorInput, type DoctorProgress } from './doctor/contract';
+import {
+  DOCTOR_WORKFLOW_ID,
+  doctorProgressQuery,
+  type DoctorInput,
+  type DoctorProgress,
+  type DoctorReport,
+} from './workflows/doctor-contract';
+import type { RepairFleetInput } from './workflows/repair-fleet';
+import type { OperationPlan, PlannedOperation } from './workflows/plan-contract';
 
 export { InvalidInputError };
+
+/** `getStatus`: a running operation's state, or how a finished one ended (read without a worker). */
+export type OperationStatus =
+  | ({ status: 'running' } & OperationState)
+  | { status: 'completed'; result: unknown }
+  | ({
+      status: 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+      /** Redacted. */
+      error: string;
+      failureType?: string;
+    } & Partial<OperationState>);
+
+const FINISHED_STATUS: Partial<Record<string, 'failed' | 'cancelled' | 'terminated' | 'timed_out'>> = {
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+};
 
 /** Another operation on the same entity is running; it carries that run's workflow id. */
 export class OperationInProgressError extends Error {
@@ -268,9 +306,75 @@ export class LiteLLMWorkflowsClient {
     return this.client.workflow.getHandle(workflowId).query(doctorProgressQuery);
   }
 
-  /** The operation's progress: each step, the last error, the decision awaited. */
+  /**
+   * Repairs a doctor report's findings through the fleet window (workflow id `litellm-fleet:<repairId>`, so
+   * `fleetProgress` and `controlFleet` steer it like a migration fleet). Findings without a repair are skipped.
+   */
+  async startRepair(
+    report: Pick<DoctorReport, 'findings'>,
+    repairId = 'doctor-repair',
+    options: Omit<RepairFleetInput, 'repairs'> = {}
+  ) {
+    const input: RepairFleetInput = {
+      ...options,
+      repairs: report.findings.flatMap((f) => (f.repair ? [f.repair] : [])),
+    };
+    parseInput('repairFleet', repairFleetInputSchema, input);
+    const workflowId = fleetWorkflowId(repairId);
+    try {
+      return await this.client.workflow.start<Workflows['repairFleet']>('repairFleet', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new OperationInProgressError(workflowId, 'repairFleet');
+      throw err;
+    }
+  }
+
+  /**
+   * What `operation` would do with `input`, step by step (before → after, and each step's undo), computed by
+   * the workflow's own decision code from LiteLLM as it is now. Nothing is written.
+   */
+  async plan(operation: PlannedOperation, input: unknown): Promise<OperationPlan> {
+    parseInput(operation, inputSchemas[operation], input);
+    return this.client.workflow.execute<Workflows['planOperation']>('planOperation', {
+      taskQueue: this.taskQueue,
+      workflowId: `litellm-plan:${randomUUID()}`,
+      args: [{ operation, input }],
+    });
+  }
+
+  /** The operation's progress: each step, the last error, the decision awaited. Needs a worker (a query). */
   getState(workflowId: string): Promise<OperationState> {
     return this.client.workflow.getHandle(workflowId).query(stateQuery);
+  }
+
+  /**
+   * Where an operation stands. A running one answers the `state` query; a finished one is read from the
+   * server alone (its result, or its failure with the state a rollback attached), so no worker is needed.
+   */
+  async getStatus(workflowId: string): Promise<OperationStatus> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    const { status } = await handle.describe();
+    if (status.name === 'RUNNING') return { status: 'running', ...(await handle.query(stateQuery)) };
+    try {
+      return { status: 'completed', result: await handle.result() };
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      const cause = err.cause;
+      const state =
+        cause instanceof ApplicationFailure ? (cause.details?.[0] as OperationState | undefined) : undefined;
+      return {
+        status: FINISHED_STATUS[status.name] ?? 'failed',
+        error: redactText(cause?.message ?? err.message),
+        failureType: (cause instanceof ApplicationFailure ? cause.type : cause?.name) ?? undefined,
+        ...(state?.phase ? state : {}),
+      };
+    }
   }
 
   /** Operator: run the failed step again (for example after LiteLLM was fixed). */
@@ -292,7 +396,15 @@ export class LiteLLMWorkflowsClient {
     return this.getState(workflowId);
   }
 
-  private async decide(workflowId: string, decision: 'retry' | 'rollback'): Promise<OperationState> {
+  /**
+   * Operator: leave a failed undo step as it is and go on undoing the rest (offered only while an undo step
+   * awaits a decision, e.g. a key LiteLLM no longer knows). The step shows as skipped in the state.
+   */
+  skip(workflowId: string): Promise<OperationState> {
+    return this.decide(workflowId, 'skip');
+  }
+
+  private async decide(workflowId: string, decision: Decision): Promise<OperationState> {
     try {
       return await this.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [decision] });
     } catch (err) {

@@ -18,7 +18,16 @@ export const entityId = z
   .refine((v) => !CONTROL_CHARS.test(v), 'must not contain control characters')
   .refine((v) => v.trim() === v, 'must not start or end with white space');
 
-const budget = z.number({ error: 'must be a finite number' }).nonnegative('must not be negative');
+/**
+ * Upper bound of every budget and amount, in USD: far below the 1e9 user budget that means "unlimited" (so
+ * no written budget can be mistaken for it), far above any real budget. Unlimited is `null`, not a big number.
+ */
+export const MAX_BUDGET_USD = 100_000_000;
+
+const budget = z
+  .number({ error: 'must be a finite number' })
+  .nonnegative('must not be negative')
+  .max(MAX_BUDGET_USD, `must be at most ${MAX_BUDGET_USD} (USD; null means unlimited)`);
 const duration = z.union([
   z.number().int().positive(),
   z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|days?|hours?|minutes?)$/),
@@ -63,7 +72,13 @@ export const createEntriesInputSchema = z.strictObject({
 export const legacyUserSettingsSchema = z
   .strictObject({
     userVersion: z.number().int().nonnegative().describe('`user_version`; the billing-margin upgrade applies below 4.'),
-    billingMargin: z.number().positive().nullable().optional().describe('`billing_margin`; null or 1 means none.'),
+    billingMargin: z
+      .number()
+      .nonnegative('must not be negative')
+      .max(1000, 'must be at most 1000')
+      .nullable()
+      .optional()
+      .describe('`billing_margin`; null, 0 or 1 means none (the seed ignores a falsy margin).'),
     llmApiKey: z
       .string()
       .min(1)
@@ -146,7 +161,7 @@ export const doctorInputSchema = z.strictObject({
 
 const keyHash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a key hash (64 hex characters)');
 
-/** One repair the doctor planned (src/doctor/findings.ts `RepairPlan`, the downgrade excepted). */
+/** One repair the doctor planned (src/domain/doctor-findings.ts `RepairPlan`, the downgrade excepted). */
 export const findingRepairSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('finishPersonalMigration'),
@@ -160,6 +175,7 @@ export const findingRepairSchema = z.discriminatedUnion('kind', [
     kind: z.literal('deleteOrphanKey'),
     tokenHash: keyHash,
     keyAlias: z.string().nullable(),
+    userId: entityId.nullable(),
     reason: z.enum(['team_gone', 'user_gone']),
   }),
   z.strictObject({
@@ -175,6 +191,24 @@ export const repairFindingsInputSchema = z.strictObject({
   subject: z.string().min(1).max(300),
   repairs: z.array(findingRepairSchema).min(1, 'must hold at least one repair').max(100),
   failurePolicy: failurePolicySchema.optional(),
+});
+
+/** `repairFleet`: the repairs of a doctor report, through the fleet window. */
+export const repairFleetInputSchema = z.strictObject({
+  repairs: z
+    .array(
+      z.union([
+        findingRepairSchema,
+        z.strictObject({ kind: z.literal('finishDowngrade'), orgId: entityId, userId: entityId }),
+      ])
+    )
+    .max(100_000, 'must be at most 100000 repairs (split them)'),
+  liteLLMConcurrency: z.number().int().min(1).max(1024).optional(),
+  failurePolicy: failurePolicySchema.optional(),
+  childrenPerRun: z.number().int().min(1).max(1000).optional(),
+  carry: z.unknown().optional(),
+  pending: z.unknown().optional(),
+  deferred: z.unknown().optional(),
 });
 
 export const inputSchemas = {

@@ -21,7 +21,13 @@ import { activitySignal, logEvent, startHeartbeats } from './context';
 
 export const FailureType = {
   Validation: 'LiteLLMValidationError',
+  /** 401: the master key (or a virtual key being checked) is not accepted. */
   Auth: 'LiteLLMAuthError',
+  /**
+   * 403 with the master key: LiteLLM refuses the change itself (a key moved into a team whose tpm limit it
+   * exceeds, or whose member its user is not), whatever type label LiteLLM gives it (often `auth_error`).
+   */
+  ChangeRefused: 'LiteLLMChangeRefused',
   NotFound: 'LiteLLMNotFound',
   Conflict: 'LiteLLMConflict',
   ResponseInvalid: 'LiteLLMResponseInvalid',
@@ -129,7 +135,8 @@ export function toFailure(err: unknown, activity: string, signal?: AbortSignal):
     if (s >= 500 || s === 408 || isNoDatabase(err)) {
       return retryable(message, FailureType.Unavailable, details, err.retryAfterMs);
     }
-    if (s === 401 || s === 403) return nonRetryable(message, FailureType.Auth, details);
+    if (s === 401) return nonRetryable(message, FailureType.Auth, details);
+    if (s === 403) return nonRetryable(message, FailureType.ChangeRefused, details);
     if (s === 404) return nonRetryable(message, FailureType.NotFound, details);
     if (s === 409) return nonRetryable(message, FailureType.Conflict, details);
     return nonRetryable(message, FailureType.Validation, details);

@@ -1,6 +1,6 @@
 /** The doctor report as a short human table (the CLI prints it on stderr; stdout stays JSON). */
-import type { DoctorReport } from './contract';
-import { ACCOUNT_STATES, FINDING_CLASSES, type FindingClass } from './findings';
+import type { DoctorReport } from '../workflows/doctor-contract';
+import { ACCOUNT_STATES, FINDING_CLASSES, type FindingClass } from '../domain/doctor-findings';
 
 const REPAIR_OF: Record<FindingClass, string> = {
   half_migrated_no_team: 'recreate personal team, add member, move keys',

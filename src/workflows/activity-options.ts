@@ -24,27 +24,35 @@ const base: ActivityOptions = {
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
 
+/**
+ * Retry budgets are time, not attempts: a step whose activity makes two or three LiteLLM calls per attempt
+ * (updateUser, createTeam) fails an attempt far more often under transient errors than a one-call step, and an
+ * attempt count would make its budget shrink accordingly. Retries back off 1s, 2s, 4s, 8s, then every 10s (or
+ * after LiteLLM's Retry-After) until the budget is spent; the clock includes time without a running worker.
+ */
+const transientRetry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' } as const;
+
+/** Forward steps: 3 minutes of retries (about 20 attempts), then the failure policy decides. */
+const FORWARD_RETRY_BUDGET = '3 minutes';
+
 export const ACTIVITY_OPTIONS = {
-  /** Forward steps: about 2 minutes of retries (1s, 2s, 4s … capped at 30s), then the failure policy decides. */
-  forward: {
-    ...base,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
-  },
+  forward: { ...base, scheduleToCloseTimeout: FORWARD_RETRY_BUDGET, retry: transientRetry },
   /** Undo steps: more patient than forward steps, since giving up leaves LiteLLM half-changed. */
-  compensation: {
-    ...base,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 20 },
-  },
+  compensation: { ...base, scheduleToCloseTimeout: '15 minutes', retry: { ...transientRetry, maximumInterval: '30s' } },
   /** The irreversible end of a downgrade: retried until it succeeds (only non-retryable errors stop it). */
   untilDone: {
     ...base,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
   },
-  /** Verifying a stored key: a few quick tries; if LiteLLM stays unreachable the key's validity is "unknown". */
+  /**
+   * Verifying a stored key: the forward steps' budget, so a burst of transient errors does not leave a dead key
+   * in place; only when LiteLLM cannot be asked for that long is the key's validity "unknown" (and it is kept).
+   */
   verification: {
     ...base,
     startToCloseTimeout: '15s',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 3 },
+    scheduleToCloseTimeout: FORWARD_RETRY_BUDGET,
+    retry: transientRetry,
   },
 } satisfies Record<string, ActivityOptions>;
 

@@ -1,4 +1,5 @@
 import { openHandsCloudKeyAlias } from '../domain/aliases';
+import { createTeamBudget } from '../domain/decisions';
 import { compensation, forward, local } from './activity-options';
 import type { CreateEntriesInput, CreateEntriesResult } from './definitions';
 import { beginOperation } from './begin-operation';
@@ -30,7 +31,7 @@ export async function createEntries(raw: CreateEntriesInput): Promise<CreateEntr
       () => (input.createUser ? saga.step('check user', userExists) : verifyUserExists().then(() => true)),
     ]);
     // New members of an existing org inherit its budget (null = unlimited); a new team gets the default.
-    const teamBudget = team ? team.maxBudget : settings.defaultInitialBudget;
+    const teamBudget = createTeamBudget(team, settings.defaultInitialBudget);
 
     // Level 2: the team and the user are independent.
     await saga.all([

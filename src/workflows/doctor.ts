@@ -8,8 +8,8 @@
 import { ApplicationFailure, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { checkInput, describeInputIssues, doctorInputSchema } from '../inputs';
 import { INVALID_INPUT } from './begin-operation';
-import { doctorProgressQuery, type DoctorInput, type DoctorProgress, type DoctorReport } from '../doctor/contract';
-import { addCounts, emptyCounts, totalFindings, type Finding } from '../doctor/findings';
+import { doctorProgressQuery, type DoctorInput, type DoctorProgress, type DoctorReport } from './doctor-contract';
+import { addCounts, emptyCounts, totalFindings, type Finding } from '../domain/doctor-findings';
 import type { LiteLLMActivities } from './activity-options';
 
 /** Defaults of {@link DoctorInput}, resolved in one place. */

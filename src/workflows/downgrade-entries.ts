@@ -1,3 +1,4 @@
+import { downgradeRestore } from '../domain/decisions';
 import { compensation, forward, local, untilDone } from './activity-options';
 import type { DowngradeEntriesInput, DowngradeEntriesResult } from './definitions';
 import { beginOperation } from './begin-operation';
@@ -31,10 +32,7 @@ export async function downgradeEntries(raw: DowngradeEntriesInput): Promise<Down
     ]);
     if (!team) return { status: 'team_not_found', movedKeys: 0 };
 
-    // The member's own budget in the team wins over the team's (seed: downgrade_entries, step 1).
-    const fromMember = membership?.maxBudgetInTeam != null;
-    const restoredBudget = (fromMember ? membership.maxBudgetInTeam : team.maxBudget) || 0;
-    const restoredSpend = fromMember ? membership.spend : team.spend;
+    const { restoredBudget, restoredSpend } = downgradeRestore(team, membership);
 
     // Level 2: the user's budget and the membership of the default team are independent.
     await saga.all([

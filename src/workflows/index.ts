@@ -8,3 +8,5 @@ export { setTeamBudget, addTeamCredits } from './team-budget';
 export { doctor } from './doctor';
 export { repairFindings } from './repair-findings';
 export { migrateFleet } from './migrate-fleet';
+export { repairFleet } from './repair-fleet';
+export { planOperation } from './plan';

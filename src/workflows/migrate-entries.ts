@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import { isUnlimitedUserBudget, UNLIMITED_USER_BUDGET } from '../domain/budgets';
-import { creditsFromUserBudget } from '../domain/migration';
+import { UNLIMITED_USER_BUDGET } from '../domain/budgets';
+import { decideMigration } from '../domain/decisions';
 import { compensation, forward, local, verification } from './activity-options';
 import type { MigrateEntriesInput, MigrateEntriesResult } from './definitions';
 import { beginOperation } from './begin-operation';
@@ -21,7 +21,7 @@ type StoredKeyStatus = MigrateEntriesResult['storedKey'];
 export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateEntriesResult> {
   const input = beginOperation('migrateEntries', raw);
   const saga = new Saga('migrateEntries', input.failurePolicy);
-  const { orgId, userId, userSettings } = input;
+  const { orgId, userId } = input;
 
   return saga.run(async () => {
     // Recorded (a marker in history) before any activity is scheduled, as every read must be before a write.
@@ -38,49 +38,34 @@ export async function migrateEntries(raw: MigrateEntriesInput): Promise<MigrateE
     const nothingMoved = { teamId: orgId, movedKeys: 0, unknownKeys: 0, storedKey: 'not_checked' as const };
     // The seed raises here (sign-in fails); answering "done" would let a caller mark the user migrated.
     if (!user) throw ApplicationFailure.nonRetryable(`LiteLLM has no user ${userId}`, 'UserNotFound', { userId });
-    const keysToMove = keys.filter((key) => key.teamId !== orgId);
-    const isMember = team?.memberUserIds.includes(userId) ?? false;
+    const decision = decideMigration({ user, team, keys }, input, settings.defaultInitialBudget);
+    if (decision.status === 'already_migrated') return { status: 'already_migrated', ...nothingMoved };
+    const { status, credits, teamBudget, addMember, keysToMove } = decision;
 
-    let status: MigrateEntriesResult['status'] = 'migrated';
-    let credits: number | undefined;
-    let memberBudget: number | null;
-    if (isUnlimitedUserBudget(user.maxBudget)) {
-      // The seed's "already migrated" test; what is left of a migration that died half-way is finished.
-      if (team && isMember && keysToMove.length === 0) return { status: 'already_migrated', ...nothingMoved };
-      // A budget never set (null) with no org team is a user the seed never migrated: left alone, as there.
-      if (!team && user.maxBudget === null) return { status: 'already_migrated', ...nothingMoved };
-      status = 'completed_partial_migration';
-      if (team) {
-        memberBudget = team.maxBudget;
-      } else {
-        // The sentinel is set but the team was never created: the credits can no longer be computed from the
-        // user, so the team starts with the default initial budget, as a new org's team does.
-        memberBudget = settings.defaultInitialBudget;
-        await createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: memberBudget }, null);
-      }
-    } else {
-      credits = creditsFromUserBudget(user, userSettings);
-      memberBudget = credits;
-      const previousBudget = user.maxBudget;
-      // Level 2: the team with the credits, and the user's own budget, are independent.
-      await saga.all([
-        () => createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: credits ?? null }, team),
-        () =>
-          saga.step(
-            'set user budget unlimited',
-            () => forward.updateUser({ userId, maxBudget: UNLIMITED_USER_BUDGET }),
-            {
-              undo: () => compensation.updateUser({ userId, maxBudget: previousBudget ?? undefined }),
-            }
-          ),
-      ]);
-    }
+    // Level 2: the org team, and the user's own budget, are independent.
+    const previousBudget = user.maxBudget;
+    await saga.all([
+      () =>
+        teamBudget !== undefined
+          ? createOrUpdateTeam(saga, { teamId: orgId, teamAlias: userId, maxBudget: teamBudget }, team)
+          : Promise.resolve(),
+      () =>
+        decision.setUserUnlimited
+          ? saga.step(
+              'set user budget unlimited',
+              () => forward.updateUser({ userId, maxBudget: UNLIMITED_USER_BUDGET }),
+              {
+                undo: () => compensation.updateUser({ userId, maxBudget: previousBudget ?? undefined }),
+              }
+            )
+          : Promise.resolve(),
+    ]);
 
     // Level 3: a member can only be added to a team that exists.
-    if (!isMember) {
+    if (addMember) {
       await saga.step(
         'add user to team',
-        () => forward.addUserToTeam({ userId, teamId: orgId, maxBudgetInTeam: memberBudget }),
+        () => forward.addUserToTeam({ userId, teamId: orgId, maxBudgetInTeam: addMember.maxBudgetInTeam }),
         { undo: () => compensation.removeUserFromTeam({ userId, teamId: orgId }) }
       );
     }

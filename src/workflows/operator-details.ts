@@ -28,35 +28,33 @@ export function staticDetails(
   policy: ResolvedFailurePolicy
 ): string {
   return [
-    `**Operation** ${operation}`,
-    ...(ids.orgId ? [`**Org** ${ids.orgId}`] : []),
-    ...(ids.userId ? [`**User** ${ids.userId}`] : []),
-    ...(ids.teamId ? [`**Team** ${ids.teamId}`] : []),
+    `- **Operation** ${operation}`,
+    ...(ids.orgId ? [`- **Org** ${ids.orgId}`] : []),
+    ...(ids.userId ? [`- **User** ${ids.userId}`] : []),
+    ...(ids.teamId ? [`- **Team** ${ids.teamId}`] : []),
     policy.onFailure === 'pause'
-      ? `**On failure** pause for an operator (up to ${policy.operatorTimeout}, then ${policy.defaultDecision})`
-      : '**On failure** roll back at once',
-    '',
-    'Current details (above the history) say what the run is doing and, when paused, what to decide.',
+      ? `- **On failure** pause for an operator (up to ${policy.operatorTimeout}, then ${policy.defaultDecision})`
+      : '- **On failure** roll back at once',
   ].join('\n');
 }
 
-/** The run's current details, in the Web UI's markdown. */
+/** The run's current details, in the Web UI's markdown (one list item per field: plain lines would run together). */
 export function currentDetails(workflowId: string, state: OperationState): string {
   const done = state.steps.filter((s) => s.status === 'done').length;
-  const lines = [`**Phase** ${state.phase.replace(/_/g, ' ')} · ${done} of ${state.steps.length} steps done`];
   const awaiting = state.phase === 'awaiting_operator' ? state.awaiting : undefined;
+  const lines = [`- **Phase** ${state.phase.replace(/_/g, ' ')} · ${done} of ${state.steps.length} steps done`];
   if (awaiting) {
+    // The Web UI shows these in a frame of fixed height: the deadline first, the commands last and complete.
     lines.push(
-      `**Failed step** ${awaiting.step}${awaiting.during === 'compensation' ? ' (its undo)' : ''}`,
-      `**Error** ${awaiting.error}`,
-      '**Decide** (the `decide` Update, or the CLI):',
+      `- **Deadline** ${awaiting.deadline}, then ${awaiting.defaultDecision} is taken`,
+      `- **Failed step** ${awaiting.step}${awaiting.during === 'compensation' ? ' (its undo)' : ''}: ${awaiting.error}`,
+      '- **Decide** (the `decide` Update, or the CLI):',
       ...awaiting.allowed.map(
-        (decision) => `- ${decision}: \`litellm-workflows ${COMMAND[decision]} --workflow-id ${workflowId}\``
-      ),
-      `**Deadline** ${awaiting.deadline}, then ${awaiting.defaultDecision} is taken`
+        (decision) => `  - ${decision}: \`litellm-workflows ${COMMAND[decision]} --workflow-id ${workflowId}\``
+      )
     );
   }
   const failed = state.steps.find((s) => s.compensationError);
-  if (!awaiting && failed) lines.push(`**Undo failed** ${failed.name}: ${failed.compensationError}`);
+  if (!awaiting && failed) lines.push(`- **Undo failed** ${failed.name}: ${failed.compensationError}`);
   return lines.join('\n');
 }

@@ -7,7 +7,7 @@
  * commit first: the deletes are then retried until done, never rolled back.
  */
 import type { z } from 'zod';
-import type { RepairPlan } from '../doctor/findings';
+import type { RepairPlan } from '../domain/doctor-findings';
 import type { repairFindingsInputSchema } from '../inputs';
 import { beginOperation } from './begin-operation';
 import { compensation, forward, local } from './activity-options';

@@ -17,6 +17,7 @@ import {
   log,
   metricMeter,
   setHandler,
+  TimeoutFailure,
   upsertSearchAttributes,
   setCurrentDetails,
   workflowInfo,
@@ -84,6 +85,8 @@ export function describeFailure(err: unknown): string {
   let cause: unknown = err;
   while ((cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) && cause.cause)
     cause = cause.cause;
+  // A spent retry budget is a timeout whose cause is the last attempt's failure: name both.
+  if (cause instanceof TimeoutFailure && cause.cause) return `${describeFailure(cause.cause)} (retry budget spent)`;
   if (cause instanceof ApplicationFailure) return maskKeys(`${cause.type ?? 'Error'}: ${cause.message}`);
   if (cause instanceof Error) return maskKeys(`${cause.name}: ${cause.message}`);
   return maskKeys(String(cause));

@@ -1,6 +1,7 @@
 /**
  * Steps more than one workflow takes, each with its undo: the org team, key moves, key issuance.
  */
+import { patched, workflowInfo } from '@temporalio/workflow';
 import { openHandsCloudKeyAlias } from '../domain/aliases';
 import { compensation, forward, local, type LiteLLMActivities } from './activity-options';
 import type { Saga } from './saga';
@@ -64,7 +65,10 @@ export async function issueCloudKey(
   userId: string,
   orgId: string
 ): Promise<Awaited<ReturnType<LiteLLMActivities['generateKey']>>> {
-  const issuanceId = await local.newIssuanceId();
+  // Runs started before random issuance ids keep the id they derived their key from (README: patching).
+  const issuanceId = patched('random-issuance-id')
+    ? await local.newIssuanceId()
+    : `${workflowInfo().workflowId}/${workflowInfo().runId}/key`;
   const keyAlias = openHandsCloudKeyAlias(userId, orgId);
   return saga.step('generate key', () => forward.generateKey({ userId, teamId: orgId, keyAlias, issuanceId }), {
     undo: () => compensation.deleteIssuedKey({ issuanceId }),

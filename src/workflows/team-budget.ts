@@ -1,5 +1,5 @@
 import { continueAsNew, executeChild, workflowInfo } from '@temporalio/workflow';
-import { budgetFromTeamInfo } from '../domain/budgets';
+import { creditsPurchase } from '../domain/decisions';
 import { compensation, forward, local } from './activity-options';
 import {
   workflowIds,
@@ -114,12 +114,12 @@ export async function setTeamBudget(raw: SetTeamBudgetInput): Promise<SetTeamBud
 export async function addTeamCredits(raw: AddTeamCreditsInput): Promise<AddTeamCreditsResult> {
   const input = beginOperation('addTeamCredits', raw);
   const saga = new Saga('addTeamCredits', input.failurePolicy);
-  const { orgId, userId, amount, purchaseId } = input;
+  const { orgId, userId, purchaseId } = input;
   const { runId } = workflowInfo();
 
   return saga.run(async () => {
     const membership = await saga.step('read budget', () => forward.getUserTeamInfo({ userId, teamId: orgId }));
-    const { maxBudget } = budgetFromTeamInfo(membership, userId, orgId);
+    const { previousMaxBudget: maxBudget, newMaxBudget } = creditsPurchase(membership, input);
     const credited = await saga.step(
       'credit team once',
       () =>
@@ -128,7 +128,7 @@ export async function addTeamCredits(raw: AddTeamCreditsInput): Promise<AddTeamC
           purchaseId,
           runId,
           previousMaxBudget: maxBudget,
-          newMaxBudget: maxBudget + amount,
+          newMaxBudget,
         }),
       { undo: () => compensation.uncreditTeam({ teamId: orgId, purchaseId, runId }) }
     );

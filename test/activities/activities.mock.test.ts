@@ -568,7 +568,7 @@ describe('toFailure', () => {
     ['http(400)', http(400), 'LiteLLMValidationError', true],
     ['http(422)', http(422), 'LiteLLMValidationError', true],
     ['http(401)', http(401), 'LiteLLMAuthError', true],
-    ['http(403)', http(403), 'LiteLLMAuthError', true],
+    ['http(403)', http(403), 'LiteLLMChangeRefused', true],
     ['http(404)', http(404), 'LiteLLMNotFound', true],
     ['http(409)', http(409), 'LiteLLMConflict', true],
     ['http(429)', http(429), 'LiteLLMRateLimited', false],

@@ -190,15 +190,28 @@ async function screenshot(page: Page, name: string): Promise<void> {
       .getByText('migrateEntries · org bob · user bob · on failure: pause')
       .first()
       .waitFor({ timeout: 30_000 });
-    await page.getByText(`litellm-workflows rollback --workflow-id ${BOB}`).first().waitFor({ timeout: 30_000 });
-    await page.waitForLoadState('networkidle');
+    // The current details are on the run's "User Metadata" tab (Web UI 2.42), in sandboxed iframes.
+    await page.getByText('User Metadata', { exact: true }).first().click();
+    const framesText = async () => {
+      const texts = await Promise.all(
+        page.frames().map((f) =>
+          f
+            .locator('body')
+            .innerText({ timeout: 2_000 })
+            .catch(() => '')
+        )
+      );
+      return texts.join('\n');
+    };
+    const text = await eventually(async () => {
+      const all = await framesText();
+      return all.includes(`litellm-workflows rollback --workflow-id ${BOB}`) ? all : undefined;
+    }, 60_000);
     await screenshot(page, 'web-ui-paused-details');
-
-    const text = await page.locator('body').innerText();
-    expect(text).toMatch(/Failed step\s*add user to team/);
-    expect(text).toMatch(/Error\s*LiteLLM\w*Error/);
+    expect(text).toMatch(/Failed step\s*add user to team: LiteLLM\w*Error/);
     expect(text).toContain(`litellm-workflows resume --workflow-id ${BOB}`);
     expect(text).toMatch(/Deadline\s*\d{4}-\d\d-\d\dT[\d:.]+Z, then rollback is taken/);
+    expect(text).toMatch(/On failure\s*pause for an operator/);
     await page.close();
   });
 

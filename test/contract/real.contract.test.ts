@@ -26,29 +26,30 @@ if (proxies.length === 0) {
   it('is not configured (see the line above)', () => undefined);
 }
 
-describe.each(proxies)('contract against the real LiteLLM at $url', (proxy) => {
-  let version: string | null = null;
-  beforeAll(async () => {
-    const client = new LiteLLMClient(clientConfig(proxy.url, proxy.masterKey));
-    version = await client.proxyVersion();
-    await client.close();
-    process.stdout.write(`contract: ${proxy.url} runs LiteLLM ${version ?? '(version not reported)'}\n`);
-  });
+for (const proxy of proxies)
+  describe(`contract against the real LiteLLM at ${proxy.url}`, () => {
+    let version: string | null = null;
+    beforeAll(async () => {
+      const client = new LiteLLMClient(clientConfig(proxy.url, proxy.masterKey));
+      version = await client.proxyVersion();
+      await client.close();
+      process.stdout.write(`contract: ${proxy.url} runs LiteLLM ${version ?? '(version not reported)'}\n`);
+    });
 
-  it('answers as the emulator of its version does, and as the client relies on', async () => {
-    const emu = await startEmulator({ masterKey: proxy.masterKey, litellmVersion: dialectFor(version) });
-    try {
-      const real = await runScripts(proxy);
-      const emulated = await runScripts({ url: emu.url, masterKey: proxy.masterKey });
-      for (const script of SCRIPTS) {
-        expect({ script: script.name, steps: real.get(script.name) }).toEqual({
-          script: script.name,
-          steps: emulated.get(script.name),
-        });
+    it('answers as the emulator of its version does, and as the client relies on', async () => {
+      const emu = await startEmulator({ masterKey: proxy.masterKey, litellmVersion: dialectFor(version) });
+      try {
+        const real = await runScripts(proxy);
+        const emulated = await runScripts({ url: emu.url, masterKey: proxy.masterKey });
+        for (const script of SCRIPTS) {
+          expect({ script: script.name, steps: real.get(script.name) }).toEqual({
+            script: script.name,
+            steps: emulated.get(script.name),
+          });
+        }
+        checkClientReliance([...real.values()].flat(), dialectFor(version));
+      } finally {
+        await emu.stop();
       }
-      checkClientReliance([...real.values()].flat(), dialectFor(version));
-    } finally {
-      await emu.stop();
-    }
+    });
   });
-});

@@ -170,8 +170,8 @@ describe('docker-compose.yml', () => {
   it('pins every pulled image with a variable that .env defines', () => {
     const used = new Set<string>();
     for (const [name, value] of Object.entries(services)) {
-      const { image, build } = mapping(value, name);
-      if (build !== undefined) continue; // built from this repository
+      const { image, build, pull_policy: pullPolicy } = mapping(value, name);
+      if (build !== undefined || pullPolicy === 'never') continue; // built from this repository
       const pinnedBy = typeof image === 'string' ? /^[^:\s]+:\$\{(\w+)\}$/.exec(image)?.[1] : undefined;
       const defined = pinnedBy !== undefined && /\S/.test(dotEnv[pinnedBy] ?? '');
       expect({ service: name, image, pinnedBy, defined }).toEqual({
@@ -183,6 +183,32 @@ describe('docker-compose.yml', () => {
       used.add(pinnedBy!);
     }
     expect(Object.keys(dotEnv).sort()).toEqual([...used].sort());
+  });
+
+  it('builds one image, once, for the worker and the codec server', () => {
+    const builders = Object.entries(services).filter(([name, value]) => mapping(value, name).build !== undefined);
+    expect(builders.map(([name]) => name)).toEqual(['worker']);
+    const image = mapping(builders[0]![1], 'worker').image;
+    const codec = service('codec-server');
+    expect(codec.image).toBe(image);
+    // Compose would otherwise try to pull the local tag before the worker's build made it.
+    expect(codec.pull_policy).toBe('never');
+  });
+
+  it('keeps the build context small and free of secrets, with everything the Dockerfile copies', () => {
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.dev', 'lib', '.git']));
+    const copied = [...read('Dockerfile').matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+    expect(copied).toEqual(expect.arrayContaining(['package.json', 'src']));
+    for (const path of copied) {
+      expect({ path, ignored: ignored.some((pattern) => pattern === path || pattern === path.split('/')[0]) }).toEqual({
+        path,
+        ignored: false,
+      });
+    }
   });
 
   it('points the Web UI at the codec server, which lets the UI origin in', () => {

@@ -1,5 +1,5 @@
-import { diagnoseKey, diagnoseUser, type UserFacts } from '../../src/doctor/classify';
-import type { DoctorKey } from '../../src/doctor/findings';
+import { diagnoseKey, diagnoseUser, type UserFacts } from '../../src/domain/doctor-classify';
+import type { DoctorKey } from '../../src/domain/doctor-findings';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 
 const ctx = { defaultTeamId: 'default' };
@@ -26,6 +26,7 @@ describe('diagnoseUser: one account class per user', () => {
     ['migrated', facts({})],
     ['migrated', facts({ maxBudget: null })],
     ['personal_not_migrated', facts({ maxBudget: 20, personalTeam: null, teams: ['default'] })],
+    ['personal_not_migrated', facts({ maxBudget: null, personalTeam: null, teams: ['acme'] })],
     ['personal_not_migrated', facts({ maxBudget: 20, personalTeam: { maxBudget: 5, memberUserIds: [] } })],
     ['downgraded_leftover', facts({ maxBudget: 20 })],
     ['half_migrated_no_team', facts({ personalTeam: null, teams: ['acme'] })],

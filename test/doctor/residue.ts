@@ -3,7 +3,7 @@
  * hundred users. `expected` is what a correct doctor must report, class by class and entity by entity.
  */
 import type { Emulator } from '../../emulator';
-import { emptyCounts, type ClassCounts, type DoctorClass } from '../../src/doctor/findings';
+import { emptyCounts, type ClassCounts, type DoctorClass } from '../../src/domain/doctor-findings';
 import { openHandsCloudKeyAlias } from '../../src/domain/aliases';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 

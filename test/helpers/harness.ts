@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { EncryptionKey } from '../../src/codec/crypto-codec';
 import { createDataConverter } from '../../src/codec/data-converter';
 import { Worker } from '@temporalio/worker';
-import { startEmulator, type Emulator } from '../../emulator';
+import { startEmulator, type Emulator, type LiteLLMVersion } from '../../emulator';
 import { LiteLLMWorkflowsClient } from '../../src/client';
 import type { ProvisioningConfig } from '../../src/config';
 import { createLiteLLMActivities } from '../../src/worker';
@@ -52,9 +52,17 @@ export interface WorkerOptions {
   taskQueue?: string;
 }
 
-export async function startBench(): Promise<Bench> {
+export interface BenchOptions {
+  /** The LiteLLM version the emulator answers as (default: the emulator's in-process default, 1.80.9). */
+  litellmVersion?: LiteLLMVersion;
+}
+
+export async function startBench(options: BenchOptions = {}): Promise<Bench> {
   installCapturingRuntime();
-  const [env, emulator] = await Promise.all([createTestEnvironment(), startEmulator({ masterKey: MASTER_KEY })]);
+  const [env, emulator] = await Promise.all([
+    createTestEnvironment(),
+    startEmulator({ masterKey: MASTER_KEY, litellmVersion: options.litellmVersion }),
+  ]);
   return {
     env,
     emulator,
@@ -123,14 +131,14 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
  * and by default the emulator emptied and primed (`primeDefaultUser`) before each test. The returned bench
  * is usable inside hooks and tests.
  */
-export function useBench(options: { resetBeforeEach?: boolean } = {}): Bench {
+export function useBench(options: { resetBeforeEach?: boolean } & BenchOptions = {}): Bench {
   let started: Bench | undefined;
   const current = (): Bench => {
     if (!started) throw new Error('the bench starts in beforeAll: use it inside hooks and tests');
     return started;
   };
   beforeAll(async () => {
-    started = await startBench();
+    started = await startBench(options);
   });
   afterAll(async () => {
     await started?.stop();

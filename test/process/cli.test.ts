@@ -66,6 +66,38 @@ describe('litellm-workflows CLI', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ status: 'failed', failureType: 'OperationRolledBack' });
   });
 
+  it('status of finished runs is read from the server: no worker needs to be running', async () => {
+    for (const id of ['st-done', 'st-failed']) {
+      bench.emulator.seed.user({ user_id: id, max_budget: 20, spend: 5 });
+      bench.emulator.seed.membership({ user_id: id, team_id: 'openhands-default' });
+    }
+    bench.emulator.faults.add({ ...stepFailure('/user/update', 0), after: 1 });
+    const client = await bench.withWorker(async (c) => {
+      await c.executeMigrateEntries({ orgId: 'st-done', userId: 'st-done', userSettings: { userVersion: 4 } });
+      await c
+        .executeMigrateEntries({ orgId: 'st-failed', userId: 'st-failed', userSettings: { userVersion: 4 } })
+        .catch(() => undefined);
+      return c;
+    });
+    // The worker has stopped: a query would wait for one for ever.
+    const done = await cli(client, 'status', '--org', 'st-done', '--user', 'st-done');
+    expect(done.code).toBe(EXIT.ok);
+    expect(JSON.parse(done.stdout)).toMatchObject({ status: 'completed', result: { status: 'migrated', credits: 15 } });
+    const failed = await cli(client, 'status', '--org', 'st-failed', '--user', 'st-failed');
+    expect(failed.code).toBe(EXIT.ok);
+    expect(JSON.parse(failed.stdout)).toMatchObject({
+      status: 'failed',
+      failureType: 'OperationRolledBack',
+      phase: 'rolled_back',
+      steps: expect.arrayContaining([
+        expect.objectContaining({
+          name: 'set user budget unlimited',
+          lastError: expect.stringContaining('emulated failure for good') as unknown,
+        }),
+      ]),
+    });
+  });
+
   it('exits 3 when another operation on the same entity is running', async () => {
     bench.emulator.faults.add(stepFailure('/team/member_add', 0));
     await bench.withWorker(async (client) => {

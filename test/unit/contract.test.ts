@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderSchemas } from '../../scripts/export-schemas';
-import { InvalidInputError, inputSchemas, parseInput } from '../../src/inputs';
+import { InvalidInputError, inputSchemas, MAX_BUDGET_USD, parseInput } from '../../src/inputs';
 
 describe('the workflow contract', () => {
   it('committed JSON Schemas match the code (run `npm run schemas` after changing an input or result)', () => {
@@ -29,6 +29,8 @@ describe('the workflow contract', () => {
     [{ teamId: 't', maxBudget: Number.POSITIVE_INFINITY }, 'maxBudget'],
     [{ teamId: 't', maxBudget: Number.NaN }, 'maxBudget'],
     [{ teamId: 't', maxBudget: 5, concurrency: 0 }, 'concurrency'],
+    [{ teamId: 't', maxBudget: 1e300 }, 'maxBudget must be at most 100000000'],
+    [{ teamId: 't', maxBudget: MAX_BUDGET_USD + 0.01 }, 'maxBudget must be at most'],
   ])('setTeamBudget input %j is refused', (input, error) => {
     expect(() => parseInput('setTeamBudget', inputSchemas.setTeamBudget, input)).toThrow(error);
   });
@@ -50,8 +52,27 @@ describe('the workflow contract', () => {
     expect((error as Error).message).not.toContain(secret);
   });
 
-  it('adds credits only when the amount is positive', () => {
+  it('accepts budgets up to the documented bound', () => {
+    expect(
+      parseInput('setTeamBudget', inputSchemas.setTeamBudget, { teamId: 't', maxBudget: MAX_BUDGET_USD }).maxBudget
+    ).toBe(MAX_BUDGET_USD);
+  });
+
+  it.each([0, null, 1, 2.5])(
+    'takes a billing margin of %j, as the seed does (a falsy one is ignored)',
+    (billingMargin) => {
+      const input = { orgId: 'o', userId: 'u', userSettings: { userVersion: 3, billingMargin } };
+      expect(parseInput('migrateEntries', inputSchemas.migrateEntries, input).userSettings.billingMargin).toBe(
+        billingMargin
+      );
+    }
+  );
+
+  it('adds credits only when the amount is positive and within the bound', () => {
     const base = { purchaseId: 'p', orgId: 'o', userId: 'u' };
+    expect(() => parseInput('addTeamCredits', inputSchemas.addTeamCredits, { ...base, amount: 1e300 })).toThrow(
+      'amount must be at most'
+    );
     expect(() => parseInput('addTeamCredits', inputSchemas.addTeamCredits, { ...base, amount: 0 })).toThrow('amount');
     expect(parseInput('addTeamCredits', inputSchemas.addTeamCredits, { ...base, amount: 5 }).amount).toBe(5);
   });

@@ -123,7 +123,8 @@ describe('migrateEntries', () => {
     });
 
     it('is kept, not rotated, when LiteLLM cannot be asked', async () => {
-      bench.emulator.faults.add({ route: '/v1/models', kind: 'status', status: 503 });
+      // LiteLLM asks to be called back after the retry budget: the check gives up at once, as after the budget.
+      bench.emulator.faults.add({ route: '/v1/models', kind: 'rate_limit', retryAfterSeconds: 3600 });
       const result = await migrate(
         input({ userSettings: { userVersion: 4, llmApiKey: legacyKey.key, llmBaseUrl: bench.emulator.url } })
       );
@@ -157,6 +158,12 @@ describe('migrateEntries', () => {
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect(bench.emulator.snapshot()).toEqual(before);
   });
+
+  /** True when the run's history shows a timer that fired: the operator timeout (no other timer in a migration). */
+  async function operatorTimerFired(workflowId: string): Promise<boolean> {
+    const history = await bench.env.client.workflow.getHandle(workflowId).fetchHistory();
+    return (history.events ?? []).some((e) => e.timerFiredEventAttributes);
+  }
 
   async function pauseAt(client: LiteLLMWorkflowsClient, route: string) {
     bench.emulator.faults.add(stepFailure(route, 0));
@@ -194,6 +201,35 @@ describe('migrateEntries', () => {
       expect(((failure as WorkflowFailedError).cause as ApplicationFailure).type).toBe('OperationRolledBack');
     });
     expect(bench.emulator.snapshot()).toEqual(before);
+  });
+
+  it('when nobody decides within operatorTimeout, the default decision rollback is taken and LiteLLM restored', async () => {
+    const before = bench.emulator.snapshot();
+    bench.emulator.faults.add(stepFailure('/key/update', 0));
+    const failure = await bench.withWorker(async (client) => {
+      const handle = await client.startMigrateEntries(
+        input({ failurePolicy: { onFailure: 'pause', operatorTimeout: '2s', defaultDecision: 'rollback' } })
+      );
+      const outcome = await handle.result().catch((err: unknown) => err);
+      // It waited for an operator, and the operator timeout's timer is what ended the wait.
+      expect(await operatorTimerFired(handle.workflowId)).toBe(true);
+      return outcome;
+    });
+    expect(((failure as WorkflowFailedError).cause as ApplicationFailure).type).toBe('OperationRolledBack');
+    expect(bench.emulator.snapshot()).toEqual(before);
+  });
+
+  it('when nobody decides within operatorTimeout, the default decision retry is taken and the migration completes', async () => {
+    bench.emulator.faults.add(stepFailure('/team/member_add', 0));
+    const result = await bench.withWorker(async (client) => {
+      const handle = await client.startMigrateEntries(
+        input({ failurePolicy: { onFailure: 'pause', operatorTimeout: '2s', defaultDecision: 'retry' } })
+      );
+      const value = await handle.result();
+      expect(await operatorTimerFired(handle.workflowId)).toBe(true);
+      return value;
+    });
+    expect(result.status).toBe('migrated');
   });
 
   it('two steps of one parallel level failing: decisions are asked one at a time, and retrying both completes', async () => {

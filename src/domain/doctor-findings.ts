@@ -55,7 +55,14 @@ export type RepairPlan =
       moveKeys: Array<{ tokenHash: string; fromTeamId: string | null }>;
     }
   | { kind: 'finishDowngrade'; orgId: string; userId: string }
-  | { kind: 'deleteOrphanKey'; tokenHash: string; keyAlias: string | null; reason: 'team_gone' | 'user_gone' }
+  | {
+      kind: 'deleteOrphanKey';
+      tokenHash: string;
+      keyAlias: string | null;
+      /** The key's user (null when it has none); a key of a user who is gone is repaired on its own. */
+      userId: string | null;
+      reason: 'team_gone' | 'user_gone';
+    }
   | { kind: 'dedupeAliasKeys'; userId: string; keyAlias: string; keepTokenHash: string; deleteTokenHashes: string[] };
 
 export interface Finding {

@@ -6,9 +6,9 @@
  * `user_id == org_id`). A user's budget at the "migrated" sentinel (or never set) means the personal account
  * was moved into that team; a finite budget means it was not (or was downgraded back).
  */
-import { isUnlimitedUserBudget } from '../domain/budgets';
-import type { DoctorKey, Finding } from './findings';
-import type { AccountState, FindingClass } from './findings';
+import { isUnlimitedUserBudget } from './budgets';
+import type { DoctorKey, Finding } from './doctor-findings';
+import type { AccountState, FindingClass } from './doctor-findings';
 
 /** The proxy admin the master key acts as: a member of every team, never an OpenHands user. */
 export const PROXY_ADMIN_USER_ID = 'default_user_id';
@@ -93,6 +93,8 @@ function diagnoseAccount(
   const repair = (createTeam: boolean, addMember: boolean) =>
     ({ kind: 'finishPersonalMigration', userId, teamId: userId, createTeam, addMember, moveKeys: move }) as const;
 
+  // A budget never set and no personal team: a user the seed never migrated (migrateEntries leaves it too).
+  if (!personalTeam && facts.maxBudget === null) return { class: 'personal_not_migrated' };
   if (!personalTeam) {
     const orgTeams = facts.teams.filter(
       (t) => t !== ctx.defaultTeamId && t !== userId && !facts.missingTeams.includes(t)
@@ -193,6 +195,6 @@ export function diagnoseKey(key: DoctorKey, exists: { user: boolean; team: boole
       teamId: key.teamId,
       missing: reason === 'user_gone' ? 'user' : 'team',
     },
-    repair: { kind: 'deleteOrphanKey', tokenHash: key.tokenHash, keyAlias: key.keyAlias, reason },
+    repair: { kind: 'deleteOrphanKey', tokenHash: key.tokenHash, keyAlias: key.keyAlias, userId: key.userId, reason },
   };
 }

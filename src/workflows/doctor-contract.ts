@@ -3,7 +3,7 @@
  * query and its workflow id. Pure: imported by workflow code and by the client.
  */
 import { defineQuery } from '@temporalio/workflow';
-import type { ClassCounts, Finding } from './findings';
+import type { ClassCounts, Finding } from '../domain/doctor-findings';
 
 /** One doctor at a time (a second start is refused as "already running"). */
 export const DOCTOR_WORKFLOW_ID = 'litellm-doctor';
