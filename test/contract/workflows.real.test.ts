@@ -158,13 +158,22 @@ for (const proxy of proxies)
       const orgId = `${run}-rb-org`;
       await legacyUser(userId, [key()]);
       await preExistingTeam(orgId);
-      const before = await fullRead(userId, orgId);
+      const { budgetRows: rowsBefore, ...before } = (await fullRead(userId, orgId)) as { budgetRows: string[] };
+      let membershipRow: string | undefined;
       await withWorker(proxy, async (client) => {
         const handle = await pausedAtKeyMove(client, userId, orgId);
+        const paused = await admin('GET', `/team/info?team_id=${orgId}`);
+        membershipRow = paused.body.team_memberships.find((m: { user_id: string }) => m.user_id === userId)?.budget_id;
         await client.rollback(handle.workflowId);
         await expect(handle.result()).rejects.toThrow();
       });
-      expect(await fullRead(userId, orgId)).toEqual(before);
+      const { budgetRows: rowsAfter, ...after } = (await fullRead(userId, orgId)) as { budgetRows: string[] };
+      expect(after).toEqual(before);
+      // Budget rows are global and the proxy may be shared: the row our membership had is gone, and every row
+      // there before the run is still there.
+      expect(membershipRow).toEqual(expect.any(String));
+      expect(rowsAfter).not.toContain(membershipRow);
+      expect(rowsBefore.filter((id) => !rowsAfter.includes(id))).toEqual([]);
     });
 
     it('a key move refused by LiteLLM, resumed once the team allows it', async () => {
