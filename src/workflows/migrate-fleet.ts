@@ -1,4 +1,6 @@
-import { continueAsNew } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew } from '@temporalio/workflow';
+import { checkInput, describeInputIssues, migrateFleetInputSchema } from '../inputs';
+import { INVALID_INPUT } from './begin-operation';
 import { ORG_ID, STATE, USER_ID } from '../search-attributes';
 import { ChildWindow, installWindowHandlers, type ChildTask } from './child-window';
 import {
@@ -27,6 +29,17 @@ function summarize(result: unknown): unknown {
  * `fleetControl` Update pauses, resumes or cancels the whole fleet. The result reports every user.
  */
 export async function migrateFleet(input: MigrateFleetInput): Promise<MigrateFleetResult> {
+  // Checked here too (a run started from Python or the CLI of `temporal`), before any child starts.
+  const { carry: _carry, ...fields } = input;
+  const checked = checkInput(migrateFleetInputSchema, fields);
+  if (!checked.ok) {
+    throw ApplicationFailure.create({
+      type: INVALID_INPUT,
+      message: describeInputIssues('migrateFleet', checked.issues),
+      details: [checked.issues],
+      nonRetryable: true,
+    });
+  }
   const concurrency = input.liteLLMConcurrency ?? FLEET_DEFAULTS.liteLLMConcurrency;
   const window = new ChildWindow(
     {

@@ -1,3 +1,5 @@
+import type { WorkflowFailedError } from '@temporalio/client';
+import { type ApplicationFailure } from '@temporalio/client';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 import { fleetWorkflowId, type FleetUser } from '../../src/workflows/definitions';
 import { eventually, useBench } from '../helpers/harness';
@@ -110,5 +112,20 @@ describe('migrateFleet', () => {
     const states = userStates(users);
     expect(states).not.toContain('half-done');
     expect(states.filter((s) => s === 'migrated')).toHaveLength(result.completed);
+  });
+
+  it('refuses bad input in the worker too, naming the field, starting no migration', async () => {
+    const failure = await bench.withWorker(async (client): Promise<unknown> =>
+      client.client.workflow
+        .execute('migrateFleet', {
+          taskQueue: client.taskQueue,
+          workflowId: fleetWorkflowId(`bad${run}`),
+          args: [{ users: [{ orgId: 'o', userId: '', userSettings: { userVersion: 4 } }] }],
+        })
+        .catch((err: unknown) => err)
+    );
+    const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('InvalidInput');
+    expect(cause.message).toMatch(/users\.0\.userId/);
   });
 });
