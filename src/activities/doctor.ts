@@ -4,7 +4,8 @@
  * team) and returns the diagnosis of that page only. They never write: every call is a GET.
  */
 import { setMaxListeners } from 'node:events';
-import { diagnoseKey, diagnoseUser, PROXY_ADMIN_USER_ID, type UserFacts } from '../domain/doctor-classify';
+import { diagnoseKey, diagnoseUser, type UserFacts } from '../domain/doctor-classify';
+import { PROXY_ADMIN_USER_ID } from '../domain/proxy-admin';
 import { addCounts, emptyCounts, type ClassCounts, type DoctorKey, type Finding } from '../domain/doctor-findings';
 import { KEY_LIST_MAX_PAGE_SIZE, USER_LIST_MAX_PAGE_SIZE } from '../litellm/client';
 import { isHttpStatus, LiteLLMHttpError, LiteLLMTransportError } from '../litellm/errors';

@@ -8,7 +8,7 @@ import {
   isMemberAbsent,
   isTeamAlreadyExists,
 } from '../litellm/errors';
-import { PROXY_ADMIN_USER_ID } from '../litellm/client';
+import { PROXY_ADMIN_USER_ID } from '../domain/proxy-admin';
 import type { TeamInfoResponse } from '../litellm/schemas';
 import { logEvent } from './context';
 import { runActivity } from './failures';

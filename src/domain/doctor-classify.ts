@@ -6,14 +6,10 @@
  * `user_id == org_id`). A user's budget at the "migrated" sentinel (or never set) means the personal account
  * was moved into that team; a finite budget means it was not (or was downgraded back).
  */
+import { openHandsCloudKeyAlias } from './aliases';
 import { isUnlimitedUserBudget } from './budgets';
 import type { DoctorKey, Finding } from './doctor-findings';
 import type { AccountState, FindingClass } from './doctor-findings';
-
-/** The proxy admin the master key acts as: a member of every team, never an OpenHands user. */
-export const PROXY_ADMIN_USER_ID = 'default_user_id';
-
-const CLOUD_ALIAS_PREFIX = 'OpenHands Cloud - user ';
 
 export interface DoctorContext {
   /** The legacy shared team (`LITELLM_DEFAULT_TEAM_ID`): keys there, or in no team, are personal keys. */
@@ -154,7 +150,7 @@ function newestFirst(a: DoctorKey, b: DoctorKey): number {
 export function duplicateCloudAliases(facts: Pick<UserFacts, 'userId' | 'keys'>): Finding[] {
   const groups = new Map<string, DoctorKey[]>();
   for (const key of facts.keys) {
-    if (!key.keyAlias?.startsWith(`${CLOUD_ALIAS_PREFIX}${facts.userId} - org `)) continue;
+    if (!key.keyAlias?.startsWith(openHandsCloudKeyAlias(facts.userId, ''))) continue;
     groups.set(key.keyAlias, [...(groups.get(key.keyAlias) ?? []), key]);
   }
   const findings: Finding[] = [];

@@ -26,12 +26,6 @@ export type { CallOptions } from './transport';
 // The client's input contract, as the activities import it.
 export { KEY_LIST_MAX_PAGE_SIZE, validateId } from './input';
 
-/**
- * The user LiteLLM's master key acts as (`LITELLM_PROXY_ADMIN_NAME`). Both versions add it as an admin member
- * of every team created with the master key (1.108.5 also lists it in `team_memberships`); it is not an
- * OpenHands member, so member counts, budget fan-outs and "last member" decisions leave it out.
- */
-export const PROXY_ADMIN_USER_ID = 'default_user_id';
 
 /** LiteLLM's `/user/list` page size ceiling. */
 export const USER_LIST_MAX_PAGE_SIZE = 100;
