@@ -26,7 +26,6 @@ export type { CallOptions } from './transport';
 // The client's input contract, as the activities import it.
 export { KEY_LIST_MAX_PAGE_SIZE, validateId } from './input';
 
-
 /** LiteLLM's `/user/list` page size ceiling. */
 export const USER_LIST_MAX_PAGE_SIZE = 100;
 

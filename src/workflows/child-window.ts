@@ -66,6 +66,16 @@ export interface WindowProgress {
   etaSeconds: number | null;
 }
 
+/** What a finished window reports: its counts, and one outcome per task (never a secret). */
+export interface WindowSummary {
+  total: number;
+  completed: number;
+  rolledBack: number;
+  failed: number;
+  cancelled: number;
+  outcomes: ChildOutcome[];
+}
+
 /** What a window carries across continue-as-new. */
 export interface WindowCarry {
   startedAtMs: number;
@@ -175,8 +185,10 @@ export class ChildWindow {
     return { startedAtMs: this.startedAtMs, outcomes: this.outcomes, paused: this.paused };
   }
 
-  report(): ChildOutcome[] {
-    return this.outcomes;
+  /** The report of a finished window. */
+  summary(): WindowSummary {
+    const { total, completed, rolledBack, failed, cancelled } = this.progress();
+    return { total, completed, rolledBack, failed, cancelled, outcomes: this.outcomes };
   }
 
   progress(): WindowProgress {

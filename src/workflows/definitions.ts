@@ -14,7 +14,7 @@ import type {
   migrateEntriesInputSchema,
   setTeamBudgetInputSchema,
 } from '../inputs';
-import type { ChildOutcome, WindowCarry } from './child-window';
+import type { WindowCarry, WindowSummary } from './child-window';
 
 /** What a workflow does when a step has failed for good (non-retryable, or its retry budget spent). */
 export type FailurePolicy = z.input<typeof failurePolicySchema>;
@@ -203,14 +203,7 @@ export interface MigrateFleetInput {
 /** LiteLLM calls one migration has in flight at most (its widest level: read user, team, keys, check key). */
 export const MIGRATION_WIDEST_LEVEL = 4;
 
-export interface MigrateFleetResult {
-  total: number;
-  completed: number;
-  rolledBack: number;
-  failed: number;
-  cancelled: number;
-  /** One line per user: status, and the migration's outcome (never a key: a new key stays in that run). */
-  outcomes: ChildOutcome[];
-}
+/** One outcome per user: status, and the migration's outcome (never a key: a new key stays in that run). */
+export type MigrateFleetResult = WindowSummary;
 
 export const fleetWorkflowId = (fleetId: string) => `litellm-fleet:${fleetId}`;

@@ -72,13 +72,5 @@ export async function migrateFleet(input: MigrateFleetInput): Promise<MigrateFle
   if (!done) {
     return continueAsNew<typeof migrateFleet>({ ...input, users: input.users.slice(started), carry: window.carry() });
   }
-  const progress = window.progress();
-  return {
-    total: progress.total,
-    completed: progress.completed,
-    rolledBack: progress.rolledBack,
-    failed: progress.failed,
-    cancelled: progress.cancelled,
-    outcomes: window.report(),
-  };
+  return window.summary();
 }

@@ -14,9 +14,9 @@ import type { RepairPlan } from '../domain/doctor-findings';
 import {
   ChildWindow,
   installWindowHandlers,
-  type ChildOutcome,
   type ChildTask,
   type WindowCarry,
+  type WindowSummary,
 } from './child-window';
 import { MIGRATION_WIDEST_LEVEL, workflowIds, type FailurePolicy } from './definitions';
 import type { FindingRepair, RepairFindingsInput } from './repair-findings';
@@ -36,14 +36,8 @@ export interface RepairFleetInput {
   deferred?: string[];
 }
 
-export interface RepairFleetResult {
-  total: number;
-  completed: number;
-  rolledBack: number;
-  failed: number;
-  cancelled: number;
-  /** One line per task (a user, or a key): its status and what its saga did. */
-  outcomes: ChildOutcome[];
+/** One outcome per task (a user, or a key): its status and what its saga did. */
+export interface RepairFleetResult extends WindowSummary {
   /** Users whose other repairs wait for their downgrade to be finished. */
   deferred: string[];
 }
@@ -132,14 +126,5 @@ export async function repairFleet(input: RepairFleetInput): Promise<RepairFleetR
       carry: window.carry(),
     });
   }
-  const progress = window.progress();
-  return {
-    total: progress.total,
-    completed: progress.completed,
-    rolledBack: progress.rolledBack,
-    failed: progress.failed,
-    cancelled: progress.cancelled,
-    outcomes: window.report(),
-    deferred: grouped.deferred,
-  };
+  return { ...window.summary(), deferred: grouped.deferred };
 }
