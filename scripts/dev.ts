@@ -139,7 +139,7 @@ async function main(): Promise<void> {
       port: CODEC_PORT,
       allowedOrigins: [`http://${HOST}:${UI_PORT}`, `http://localhost:${UI_PORT}`],
       tokens: [codecToken],
-      devTrustAllowedOrigins: true,
+      trustAllowedOrigins: 'loopback',
     });
 
     const server = startProcess(

@@ -257,6 +257,7 @@ const codecServerSchema = z.object({
   CODEC_SERVER_ALLOWED_ORIGINS: list,
   CODEC_SERVER_TOKENS: list,
   CODEC_SERVER_MAX_BODY_BYTES: positiveInt.default(CODEC_SERVER_DEFAULTS.maxBodyBytes),
+  CODEC_SERVER_TRUST_ALLOWED_ORIGINS: z.enum(['published-loopback']).optional(),
 });
 
 /** Codec server settings from the environment. */
@@ -271,6 +272,8 @@ export interface CodecServerConfig extends CodecServerOptions {
  *   `http://127.0.0.1:8233,http://localhost:8233`, the dev server's UI);
  * - `CODEC_SERVER_TOKENS`: comma-separated bearer tokens, required;
  * - `CODEC_SERVER_MAX_BODY_BYTES` (default 1048576);
+ * - `CODEC_SERVER_TRUST_ALLOWED_ORIGINS`: unset, or `published-loopback` (compose without UI sign-in: see
+ *   {@link CodecServerOptions.trustAllowedOrigins});
  * - `LITELLM_WORKFLOWS_ENCRYPTION_KEYS` or `LITELLM_WORKFLOWS_ENCRYPTION_KEYS_FILE`, required.
  */
 export function loadCodecServerConfig(env: Env = process.env): CodecServerConfig {
@@ -290,6 +293,7 @@ export function loadCodecServerConfig(env: Env = process.env): CodecServerConfig
     allowedOrigins,
     tokens: bearerTokens(c.CODEC_SERVER_TOKENS ?? [], 'CODEC_SERVER_TOKENS'),
     maxBodyBytes: c.CODEC_SERVER_MAX_BODY_BYTES,
+    ...(c.CODEC_SERVER_TRUST_ALLOWED_ORIGINS ? { trustAllowedOrigins: c.CODEC_SERVER_TRUST_ALLOWED_ORIGINS } : {}),
     keys: requireEncryptionKeys(env),
   };
 }

@@ -39,10 +39,14 @@ export interface CodecServerOptions {
   /** Largest accepted request body. Default 1 MiB. */
   maxBodyBytes?: number;
   /**
-   * Development only (`npm run dev`): a browser request from an allowed origin needs no token, because the
-   * local Web UI has no access token to forward. Refused unless the server binds to loopback.
+   * A browser request from an allowed origin needs no token, for a Web UI that has no access token to forward.
+   * `'loopback'` (`npm run dev`): refused unless the server binds to loopback. `'published-loopback'` (docker
+   * compose without UI sign-in): the server binds the container's interfaces, and the host publishes its port on
+   * 127.0.0.1 only (test/deploy/compose.test.ts holds the compose file to that), so only the operator's machine
+   * and the stack's own containers reach it. Either way, whoever reaches the port can decode by naming an
+   * allowed origin: never for a port published beyond the host.
    */
-  devTrustAllowedOrigins?: boolean;
+  trustAllowedOrigins?: 'loopback' | 'published-loopback';
 }
 
 export interface CodecServer {
@@ -154,8 +158,8 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     throw new ConfigError('maxBodyBytes must be a positive integer', []);
   }
   const host = options.host ?? CODEC_SERVER_DEFAULTS.host;
-  if (options.devTrustAllowedOrigins && !isLoopback(host)) {
-    throw new ConfigError('devTrustAllowedOrigins is for a codec server bound to loopback only', []);
+  if (options.trustAllowedOrigins === 'loopback' && !isLoopback(host)) {
+    throw new ConfigError("trustAllowedOrigins 'loopback' is for a codec server bound to loopback only", []);
   }
   const codec = new AesGcmCodec(options.keys);
   const allowedOrigins = new Set(options.allowedOrigins.map(normaliseOrigin));
@@ -220,7 +224,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       send(res, 405, { error: 'method not allowed' }, { Allow: 'POST, OPTIONS' });
       return;
     }
-    const trustedOrigin = options.devTrustAllowedOrigins === true && origin !== undefined;
+    const trustedOrigin = options.trustAllowedOrigins !== undefined && origin !== undefined;
     if (!trustedOrigin && !authorised(req.headers.authorization)) {
       send(
         res,

@@ -340,7 +340,7 @@ describe('development mode (npm run dev)', () => {
       port: 0,
       allowedOrigins: ['http://127.0.0.1:8233'],
       tokens: ['a-long-enough-dev-token-123'],
-      devTrustAllowedOrigins: true,
+      trustAllowedOrigins: 'loopback',
     });
     try {
       const post = (headers: Record<string, string>) =>
@@ -357,6 +357,44 @@ describe('development mode (npm run dev)', () => {
     }
   });
 
+  it("trusts the allowed origins on any bind under 'published-loopback' (compose), and nothing else", async () => {
+    const server = await startCodecServer({
+      keys: [makeKey('compose')],
+      host: '0.0.0.0',
+      port: 0,
+      allowedOrigins: ['http://localhost:8080'],
+      tokens: ['a-long-enough-compose-token-1'],
+      trustAllowedOrigins: 'published-loopback',
+    });
+    try {
+      const post = (headers: Record<string, string>) =>
+        fetch(`http://127.0.0.1:${server.port}/decode`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ payloads: [] }),
+        });
+      expect((await post({ origin: 'http://localhost:8080' })).status).toBe(200);
+      expect((await post({})).status).toBe(401);
+      expect((await post({ origin: 'http://evil.example' })).status).toBe(403);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('reads the compose mode from CODEC_SERVER_TRUST_ALLOWED_ORIGINS, and refuses any other value naming it', () => {
+    const env = {
+      CODEC_SERVER_TOKENS: 'a-long-enough-compose-token-1',
+      LITELLM_WORKFLOWS_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+    };
+    expect(loadCodecServerConfig(env).trustAllowedOrigins).toBeUndefined();
+    expect(
+      loadCodecServerConfig({ ...env, CODEC_SERVER_TRUST_ALLOWED_ORIGINS: 'published-loopback' }).trustAllowedOrigins
+    ).toBe('published-loopback');
+    expect(() => loadCodecServerConfig({ ...env, CODEC_SERVER_TRUST_ALLOWED_ORIGINS: 'true' })).toThrow(
+      /CODEC_SERVER_TRUST_ALLOWED_ORIGINS/
+    );
+  });
+
   it('is refused for a server that does not bind to loopback', async () => {
     await expect(
       startCodecServer({
@@ -365,7 +403,7 @@ describe('development mode (npm run dev)', () => {
         port: 0,
         allowedOrigins: [],
         tokens: ['a-long-enough-dev-token-123'],
-        devTrustAllowedOrigins: true,
+        trustAllowedOrigins: 'loopback',
       })
     ).rejects.toThrow(/loopback/);
   });

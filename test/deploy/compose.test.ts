@@ -222,6 +222,16 @@ describe('docker-compose.yml', () => {
     expect(codec.allowedOrigins).toContain(uiOrigin);
   });
 
+  it("lets the UI decrypt without sign-in only while the codec server's port stays on the host's loopback", () => {
+    const codec = loadCodecServerConfig(environmentOf('codec-server'));
+    // The UI has no token to forward until sign-in is configured, so the codec server trusts its origin.
+    expect(codec.trustAllowedOrigins).toBe('published-loopback');
+    // That is only safe while nothing beyond the operator's machine reaches the port.
+    const ports = strings(service('codec-server').ports);
+    expect(ports.length).toBeGreaterThan(0);
+    for (const published of ports) expect(published).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+  });
+
   it('creates every search attribute of src/search-attributes.ts before the worker starts', () => {
     const job = service('temporal-namespace');
     expect(strings(job.entrypoint).join(' ')).toContain('/scripts/create-namespace.sh');
