@@ -218,6 +218,6 @@ describe('workflow ids', () => {
       });
     });
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ workflowId: legacyId, phase: 'completed' });
+    expect(JSON.parse(run.stdout)).toMatchObject({ workflowId: legacyId, status: 'completed' });
   });
 });
