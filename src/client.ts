@@ -13,13 +13,13 @@ import {
   Client,
   Connection,
   WorkflowFailedError,
-  WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
   type WorkflowHandleWithStartDetails,
   type WorkflowIdReusePolicy,
 } from '@temporalio/client';
+import { decideOrRefuse, DecisionRefusedError, OperationInProgressError, startExclusive } from './client-errors';
 import { createDataConverter } from './codec/data-converter';
 import type { EncryptionKey } from './codec/crypto-codec';
 import { temporalConnectionOptions, type TemporalConfig } from './config';
@@ -69,6 +69,7 @@ import type { RepairFleetInput } from './workflows/repair-fleet';
 import type { OperationPlan, PlannedOperation } from './workflows/plan-contract';
 
 export { InvalidInputError };
+export { DecisionRefusedError, OperationInProgressError };
 
 /** `getStatus`: a running operation's state, or how a finished one ended (read without a worker). */
 export type OperationStatus =
@@ -87,28 +88,6 @@ const FINISHED_STATUS: Partial<Record<string, 'failed' | 'cancelled' | 'terminat
   TERMINATED: 'terminated',
   TIMED_OUT: 'timed_out',
 };
-
-/** Another operation on the same entity is running; it carries that run's workflow id. */
-export class OperationInProgressError extends Error {
-  constructor(
-    readonly workflowId: string,
-    readonly workflowType: string
-  ) {
-    super(`Another operation is already in progress for this entity (workflow id ${workflowId})`);
-    this.name = 'OperationInProgressError';
-  }
-}
-
-/** A `resume` or `rollback` that does not fit the operation's state (nothing awaited, wrong decision). */
-export class DecisionRefusedError extends Error {
-  constructor(
-    readonly workflowId: string,
-    reason: string
-  ) {
-    super(`Decision refused for ${workflowId}: ${reason}`);
-    this.name = 'DecisionRefusedError';
-  }
-}
 
 type Workflows = typeof workflows;
 type ResultOf<N extends OperationName> = Awaited<ReturnType<Workflows[N]>>;
@@ -241,19 +220,12 @@ export class LiteLLMWorkflowsClient {
   async startMigrateFleet(fleetId: string, input: MigrateFleetInput) {
     const parsed = parseInput('migrateFleet', migrateFleetInputSchema, input);
     const id = parseInput('migrateFleet', inputSchemas.downgradeEntries.shape.orgId, fleetId);
-    try {
-      return await this.client.workflow.start<Workflows['migrateFleet']>('migrateFleet', {
-        taskQueue: this.taskQueue,
-        workflowId: fleetWorkflowId(id),
-        args: [parsed],
-        workflowIdConflictPolicy: 'FAIL',
-        typedSearchAttributes: [{ key: STATE, value: 'Running' }],
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError)
-        throw new OperationInProgressError(fleetWorkflowId(id), 'migrateFleet');
-      throw err;
-    }
+    return startExclusive<Workflows['migrateFleet']>(this.client, 'migrateFleet', {
+      taskQueue: this.taskQueue,
+      workflowId: fleetWorkflowId(id),
+      args: [parsed],
+      typedSearchAttributes: [{ key: STATE, value: 'Running' }],
+    });
   }
 
   /** A fleet's progress: done, failed, rolled back, running, rate and ETA. */
@@ -262,16 +234,11 @@ export class LiteLLMWorkflowsClient {
   }
 
   /** Pauses, resumes or cancels a whole fleet (running migrations of a cancelled fleet roll back). */
-  async controlFleet(fleetId: string, command: FleetCommand): Promise<WindowProgress> {
-    try {
-      return await this.client.workflow
-        .getHandle(fleetWorkflowId(fleetId))
-        .executeUpdate(fleetControlUpdate, { args: [command] });
-    } catch (err) {
-      const reason =
-        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-      throw new DecisionRefusedError(fleetWorkflowId(fleetId), reason);
-    }
+  controlFleet(fleetId: string, command: FleetCommand): Promise<WindowProgress> {
+    const workflowId = fleetWorkflowId(fleetId);
+    return decideOrRefuse(workflowId, () =>
+      this.client.workflow.getHandle(workflowId).executeUpdate(fleetControlUpdate, { args: [command] })
+    );
   }
 
   /**
@@ -283,18 +250,12 @@ export class LiteLLMWorkflowsClient {
     workflowId = DOCTOR_WORKFLOW_ID
   ): Promise<WorkflowHandleWithFirstExecutionRunId<Workflows['doctor']>> {
     parseInput('doctor', doctorInputSchema, input);
-    try {
-      return await this.client.workflow.start<Workflows['doctor']>('doctor', {
-        taskQueue: this.taskQueue,
-        workflowId,
-        args: [input],
-        workflowIdConflictPolicy: 'FAIL',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new OperationInProgressError(workflowId, 'doctor');
-      throw err;
-    }
+    return startExclusive<Workflows['doctor']>(this.client, 'doctor', {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
   }
 
   async executeDoctor(input: DoctorInput = {}, workflowId = DOCTOR_WORKFLOW_ID) {
@@ -320,19 +281,11 @@ export class LiteLLMWorkflowsClient {
       repairs: report.findings.flatMap((f) => (f.repair ? [f.repair] : [])),
     };
     parseInput('repairFleet', repairFleetInputSchema, input);
-    const workflowId = fleetWorkflowId(repairId);
-    try {
-      return await this.client.workflow.start<Workflows['repairFleet']>('repairFleet', {
-        taskQueue: this.taskQueue,
-        workflowId,
-        args: [input],
-        workflowIdConflictPolicy: 'FAIL',
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError)
-        throw new OperationInProgressError(workflowId, 'repairFleet');
-      throw err;
-    }
+    return startExclusive<Workflows['repairFleet']>(this.client, 'repairFleet', {
+      taskQueue: this.taskQueue,
+      workflowId: fleetWorkflowId(repairId),
+      args: [input],
+    });
   }
 
   /**
@@ -404,17 +357,13 @@ export class LiteLLMWorkflowsClient {
     return this.decide(workflowId, 'skip');
   }
 
-  private async decide(workflowId: string, decision: Decision): Promise<OperationState> {
-    try {
-      return await this.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [decision] });
-    } catch (err) {
-      const reason =
-        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-      throw new DecisionRefusedError(workflowId, reason);
-    }
+  private decide(workflowId: string, decision: Decision): Promise<OperationState> {
+    return decideOrRefuse(workflowId, () =>
+      this.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [decision] })
+    );
   }
 
-  private async start<N extends OperationName>(
+  private start<N extends OperationName>(
     operation: N,
     input: Parameters<Workflows[N]>[0],
     workflowId: string,
@@ -428,24 +377,16 @@ export class LiteLLMWorkflowsClient {
       { key: STATE, value: 'Running' },
     ];
     const policy = resolveFailurePolicy((input as { failurePolicy?: FailurePolicy }).failurePolicy);
-    try {
-      return await this.client.workflow.start<Workflows[N]>(operation, {
-        taskQueue: this.taskQueue,
-        workflowId,
-        args: [input] as Parameters<Workflows[N]>,
-        workflowIdConflictPolicy: 'FAIL',
-        workflowIdReusePolicy: reusePolicy,
-        typedSearchAttributes: searchAttributes,
-        ...(this.options.eagerStart && LATENCY_SENSITIVE.includes(operation) ? { requestEagerStart: true } : {}),
-        // What the Web UI shows above the history; the saga keeps the current details up to date.
-        staticSummary: staticSummary(operation, ids, policy),
-        staticDetails: staticDetails(operation, ids, policy),
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new OperationInProgressError(workflowId, err.workflowType);
-      }
-      throw err;
-    }
+    return startExclusive<Workflows[N]>(this.client, operation, {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [input] as Parameters<Workflows[N]>,
+      workflowIdReusePolicy: reusePolicy,
+      typedSearchAttributes: searchAttributes,
+      ...(this.options.eagerStart && LATENCY_SENSITIVE.includes(operation) ? { requestEagerStart: true } : {}),
+      // What the Web UI shows above the history; the saga keeps the current details up to date.
+      staticSummary: staticSummary(operation, ids, policy),
+      staticDetails: staticDetails(operation, ids, policy),
+    });
   }
 }
