@@ -73,17 +73,14 @@ describe('the worker process', () => {
     const taskQueue = uniqueTaskQueue('term');
     const client = new LiteLLMWorkflowsClient(bench.env.client, taskQueue);
     // A slow member_add is in flight when the signal arrives: it must finish, not be abandoned.
-    bench.emulator.faults.add({ route: '/team/member_add', kind: 'latency', ms: 2_500 });
+    bench.emulator.faults.add({ route: '/team/member_add', kind: 'latency', ms: 2_500, times: 1 });
     const worker = startWorker(taskQueue);
     const handle = await client.startMigrateEntries({
       orgId: user,
       userId: user,
       userSettings: { userVersion: 4, llmApiKey: storedKey, llmBaseUrl: bench.emulator.url },
     });
-    await eventually(async () => {
-      const state = await client.getState(handle.workflowId);
-      return state.steps.some((s) => s.name === 'add user to team' && s.status === 'running') ? true : undefined;
-    }, untilTestTimeout);
+    await memberAddReachedLiteLLM();
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
     expect(
@@ -105,17 +102,14 @@ describe('the worker process', () => {
     await seedLegacyUser(user);
     const taskQueue = uniqueTaskQueue('force');
     const client = new LiteLLMWorkflowsClient(bench.env.client, taskQueue);
-    bench.emulator.faults.add({ route: '/team/member_add', kind: 'hang' });
+    bench.emulator.faults.add({ route: '/team/member_add', kind: 'hang', times: 1 });
     const worker = startWorker(taskQueue, { WORKER_SHUTDOWN_GRACE_MS: '60000' });
     const handle = await client.startMigrateEntries({
       orgId: user,
       userId: user,
       userSettings: { userVersion: 4 },
     });
-    await eventually(async () => {
-      const state = await client.getState(handle.workflowId);
-      return state.steps.some((s) => s.name === 'add user to team' && s.status === 'running') ? true : undefined;
-    }, untilTestTimeout);
+    await memberAddReachedLiteLLM();
     worker.child.kill('SIGTERM');
     // Still draining: the hung call holds it for up to the grace time.
     await new Promise((r) => setTimeout(r, 1_000));
@@ -128,6 +122,17 @@ describe('the worker process', () => {
     await handle.terminate('test finished');
   });
 });
+
+/**
+ * In flight means LiteLLM has the request: the one-shot fault on `/team/member_add` expires once the emulator
+ * applied it (a step shown as running may still be queued for the worker, which would then never start it).
+ */
+function memberAddReachedLiteLLM(): Promise<true> {
+  return eventually(
+    () => Promise.resolve(bench.emulator.faults.list().some((r) => r.route === '/team/member_add') ? undefined : true),
+    untilTestTimeout
+  );
+}
 
 /** Sum of the samples of `name` whose labels include `labels`, from Prometheus' text format; 0 when none. */
 function metricValue(text: string, name: string, labels: Record<string, string>): number {
