@@ -14,15 +14,16 @@ import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { z } from 'zod';
 import type { StateSnapshot } from '../emulator';
 import { LiteLLMWorkflowsClient } from '../src/client';
 import { FAILURE_CONVERTER_PATH } from '../src/codec/data-converter';
 import { EAGER_DEV_SERVER_ARGS } from '../scripts/temporal-cli';
 import { loadWorkerConfig } from '../src/config';
+import { configOrExit, parseEnv, positiveInt } from '../src/config-fields';
 import { createTestEnvironment, TEST_ENCRYPTION_KEYS_SPEC, testDataConverter } from '../test/helpers/temporal';
 import { forkChild, type ChildHandle } from './ipc';
 import { childPids, processCpu } from './probes';
@@ -55,18 +56,33 @@ function sizes() {
     },
     strict: true,
   });
-  const pick = (flag: keyof typeof values, env: string, fallback: number): number => {
-    const raw = values[flag] ?? process.env[env];
-    if (raw === undefined || raw === '') return fallback;
-    if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`--${flag} / ${env} must be a positive integer`);
-    return Number(raw);
+  // A flag wins over its variable; both go through the project's configuration fields (exit 2 naming it).
+  const flags = {
+    BENCH_LATENCY_MS: values['latency-ms'],
+    BENCH_FAN_OUT_MEMBERS: values['fan-out-members'],
+    BENCH_FLEET_USERS: values['fleet-users'],
+    BENCH_MIGRATIONS: values.migrations,
+    BENCH_SINGLES: values.singles,
   };
+  const env = { ...process.env, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) };
+  const knobs = configOrExit(() =>
+    parseEnv(
+      z.object({
+        BENCH_LATENCY_MS: positiveInt.default(20),
+        BENCH_FAN_OUT_MEMBERS: positiveInt.default(1000),
+        BENCH_FLEET_USERS: positiveInt.default(1000),
+        BENCH_MIGRATIONS: positiveInt.default(100),
+        BENCH_SINGLES: positiveInt.default(7),
+      }),
+      env
+    )
+  );
   return {
-    latencyMs: pick('latency-ms', 'BENCH_LATENCY_MS', 20),
-    fanOutMembers: pick('fan-out-members', 'BENCH_FAN_OUT_MEMBERS', 1000),
-    fleetUsers: pick('fleet-users', 'BENCH_FLEET_USERS', 1000),
-    migrations: pick('migrations', 'BENCH_MIGRATIONS', 100),
-    singles: pick('singles', 'BENCH_SINGLES', 7),
+    latencyMs: knobs.BENCH_LATENCY_MS,
+    fanOutMembers: knobs.BENCH_FAN_OUT_MEMBERS,
+    fleetUsers: knobs.BENCH_FLEET_USERS,
+    migrations: knobs.BENCH_MIGRATIONS,
+    singles: knobs.BENCH_SINGLES,
   };
 }
 
