@@ -3,16 +3,10 @@
  * decisions, with no write reaching LiteLLM (also under faults), and "nothing to change" once it ran.
  */
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
-import { startBench, type Bench } from '../helpers/harness';
+import { useBench } from '../helpers/harness';
 
-let bench: Bench;
-
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
+// Each test seeds its own LiteLLM state: no primed default user.
+const bench = useBench({ resetBeforeEach: false });
 beforeEach(() => {
   bench.emulator.reset();
   bench.emulator.seed.team({ team_id: 'openhands-default' });

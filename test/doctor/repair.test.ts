@@ -5,17 +5,11 @@
 import { fleetWorkflowId } from '../../src/workflows/definitions';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 import { emptyCounts } from '../../src/domain/doctor-findings';
-import { eventually, startBench, type Bench } from '../helpers/harness';
+import { eventually, useBench } from '../helpers/harness';
 import { DEFAULT_SIZES, DEFAULT_TEAM, seedResidue } from './residue';
 
-let bench: Bench;
-
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
+// Each test seeds its own LiteLLM state: no primed default user.
+const bench = useBench({ resetBeforeEach: false });
 beforeEach(() => {
   bench.emulator.reset();
 });

@@ -1,15 +1,10 @@
 import type { WorkflowFailedError } from '@temporalio/client';
 import { type ApplicationFailure } from '@temporalio/client';
-import { MASTER_KEY, startBench, type Bench } from '../helpers/harness';
+import { MASTER_KEY, useBench } from '../helpers/harness';
 import { primeDefaultUser, stepFailure } from '../helpers/litellm-state';
 
-let bench: Bench;
-beforeAll(async () => {
-  bench = await startBench();
-});
-afterAll(async () => {
-  await bench?.stop();
-});
+// Each test seeds a team of its own; the emulator is not reset between them.
+const bench = useBench({ resetBeforeEach: false });
 
 const OLD = 10;
 const NEW = 50;
