@@ -18,6 +18,17 @@ export interface CapturedProcess extends ManagedProcess {
   output(): string;
 }
 
+/** What the CLI needs to reach a test's Temporal server and task queue, and read its payloads. */
+export function cliEnv(temporalAddress: string, taskQueue: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TEMPORAL_ADDRESS: temporalAddress,
+    LITELLM_TASK_QUEUE: taskQueue,
+    LITELLM_WORKFLOWS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS_SPEC,
+  };
+}
+
 export function workerEnv(temporalAddress: string, taskQueue: string, liteLLMUrl: string): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,

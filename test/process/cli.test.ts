@@ -2,8 +2,7 @@ import type { LiteLLMWorkflowsClient } from '../../src/client';
 import { EXIT } from '../../src/cli';
 import { eventually, useBench } from '../helpers/harness';
 import { stepFailure } from '../helpers/litellm-state';
-import { runCli, runCommand } from '../helpers/processes';
-import { TEST_ENCRYPTION_KEYS_SPEC } from '../helpers/temporal';
+import { cliEnv, runCli, runCommand } from '../helpers/processes';
 
 const bench = useBench();
 beforeEach(() => {
@@ -16,13 +15,7 @@ beforeEach(() => {
 });
 
 function cli(client: LiteLLMWorkflowsClient, ...args: string[]) {
-  return runCli(args, {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    TEMPORAL_ADDRESS: bench.env.address,
-    LITELLM_TASK_QUEUE: client.taskQueue,
-    LITELLM_WORKFLOWS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS_SPEC,
-  });
+  return runCli(args, cliEnv(bench.env.address, client.taskQueue));
 }
 
 describe('litellm-workflows CLI', () => {

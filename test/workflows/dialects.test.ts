@@ -10,8 +10,7 @@ import type { LiteLLMWorkflowsClient } from '../../src/client';
 import { hashKey } from '../../src/litellm/keys';
 import type { MigrateEntriesInput } from '../../src/workflows/definitions';
 import { eventually, MASTER_KEY, useBench } from '../helpers/harness';
-import { runCli } from '../helpers/processes';
-import { TEST_ENCRYPTION_KEYS_SPEC } from '../helpers/temporal';
+import { cliEnv, runCli } from '../helpers/processes';
 
 async function admin(emu: Emulator, path: string, body: unknown): Promise<void> {
   const res = await fetch(emu.url + path, {
@@ -115,13 +114,7 @@ describe.each(LITELLM_VERSIONS)('workflows on LiteLLM %s (emulated)', (version) 
       bench.emulator.faults.add({ route: '/team/member_delete', kind: 'status', status: 400 });
       await client.rollback(handle.workflowId);
       await eventually(async () => (await client.getState(handle.workflowId)).awaiting);
-      const run = await runCli(['skip', '--org', org, '--user', user], {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TEMPORAL_ADDRESS: bench.env.address,
-        LITELLM_TASK_QUEUE: client.taskQueue,
-        LITELLM_WORKFLOWS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS_SPEC,
-      });
+      const run = await runCli(['skip', '--org', org, '--user', user], cliEnv(bench.env.address, client.taskQueue));
       expect(run.code).toBe(0);
       const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
       expect((failure.cause as ApplicationFailure).type).toBe('OperationRolledBack');

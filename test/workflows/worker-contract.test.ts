@@ -10,8 +10,7 @@ import type { LiteLLMWorkflowsClient } from '../../src/client';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from '../../src/search-attributes';
 import { legacyWorkflowIds, workflowIds } from '../../src/workflows/definitions';
 import { eventually, useBench } from '../helpers/harness';
-import { runCli } from '../helpers/processes';
-import { TEST_ENCRYPTION_KEYS_SPEC } from '../helpers/temporal';
+import { cliEnv, runCli } from '../helpers/processes';
 
 const bench = useBench();
 
@@ -209,13 +208,7 @@ describe('workflow ids', () => {
       await (
         await startRaw(client, 'downgradeEntries', { orgId: 'x:y', userId: 'z' }, { workflowId: legacyId })
       ).result();
-      return runCli(['status', '--org', 'x:y', '--user', 'z'], {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TEMPORAL_ADDRESS: bench.env.address,
-        LITELLM_TASK_QUEUE: client.taskQueue,
-        LITELLM_WORKFLOWS_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS_SPEC,
-      });
+      return runCli(['status', '--org', 'x:y', '--user', 'z'], cliEnv(bench.env.address, client.taskQueue));
     });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ workflowId: legacyId, status: 'completed' });
