@@ -314,8 +314,9 @@ export class Saga {
     defaultDecision: Decision
   ): Promise<Decision> {
     // Steps of one level may fail together: one decision is awaited at a time, and a rollback decided
-    // meanwhile answers the others.
-    await condition(() => this.awaiting === undefined);
+    // meanwhile answers the others. A loop, not one wait: waiters released by the same activation all
+    // see "nothing awaited", and the first to run takes the slot again before the others resume.
+    while (this.awaiting !== undefined) await condition(() => this.awaiting === undefined);
     if (during === 'forward' && this.rollbackDecided && !this.committed) return 'rollback';
     const resumePhase = this.phase;
     this.decision = undefined;
