@@ -32,6 +32,11 @@ export function lastHeartbeatDetails(): unknown {
   return currentContext()?.info.heartbeatDetails;
 }
 
+/** True on an activity's first attempt, and outside Temporal (no attempt was made before). */
+export function isFirstAttempt(): boolean {
+  return (currentContext()?.info.attempt ?? 1) === 1;
+}
+
 /** The activity's cancellation signal (aborted when the activity is cancelled), if running as an activity. */
 export function activitySignal(): AbortSignal | undefined {
   return currentContext()?.cancellationSignal;
@@ -48,7 +53,8 @@ const HEARTBEAT_INTERVAL_MS = 1_000;
  */
 export function startHeartbeats(details?: () => unknown): () => void {
   const ctx = currentContext();
-  if (!ctx) return () => undefined;
+  // A local activity cannot heartbeat: its cancellation reaches the signal without one.
+  if (!ctx || ctx.info.isLocal) return () => undefined;
   // With `details`, each beat carries the activity's progress: a retry reads it back and resumes there.
   const timer = setInterval(() => ctx.heartbeat(details?.()), HEARTBEAT_INTERVAL_MS);
   timer.unref();

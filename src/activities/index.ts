@@ -9,6 +9,7 @@ import { doctorActivities } from './doctor';
 import { creditActivities } from './credits';
 import { keyActivities } from './keys';
 import { memberBudgetPageActivities } from './member-budget-pages';
+import { readActivities } from './reads';
 import { teamActivities } from './teams';
 import type { ActivityDeps, ProvisioningSettings } from './types';
 import { userActivities } from './users';
@@ -44,5 +45,6 @@ export function createActivities(deps: ActivityDeps) {
     ...doctorActivities(deps),
     ...creditActivities(deps),
     ...memberBudgetPageActivities(deps),
+    ...readActivities(deps),
   };
 }

@@ -10,6 +10,7 @@ import { isDeletedKeyInfo, isHttpStatus, isKeyAliasTaken, isUnknownKey, LiteLLMH
 import { deriveKey, hashKey, isPlaintextKey, toKeyHash } from '../litellm/keys';
 import type { KeyObject } from '../litellm/schemas';
 import { maskKey, registerSecret } from '../redact';
+import { forEachStoppingOnFailure } from './bounded';
 import { logEvent } from './context';
 import { FailureType, keyAliasTakenFailure, runActivity } from './failures';
 import type { ActivityDeps, IssuedKey, KeyInfo, KeySummary } from './types';
@@ -17,6 +18,9 @@ import { ApplicationFailure } from '@temporalio/common';
 
 /** Upper bound of `/key/list` pages read for one user (100 keys a page): a guard against a looping server. */
 const MAX_KEY_LIST_PAGES = 1_000;
+
+/** `/key/update` calls in flight at most when one activity moves several keys (a user has a handful). */
+const KEY_UPDATE_CONCURRENCY = 8;
 
 function toKeySummary(k: KeyObject): KeySummary {
   return {
@@ -26,6 +30,25 @@ function toKeySummary(k: KeyObject): KeySummary {
     keyName: k.key_name ?? null,
     metadata: k.metadata ?? {},
   };
+}
+
+/** Every key of the user (`/key/list`, full objects, all pages). Any failure throws (the seed returned []). */
+export async function listKeys(
+  deps: Pick<ActivityDeps, 'client'>,
+  userId: string,
+  signal: AbortSignal | undefined
+): Promise<KeySummary[]> {
+  const seen = new Map<string, KeySummary>();
+  for (let page = 1; page <= MAX_KEY_LIST_PAGES; page++) {
+    const res = await deps.client.keyList({ userId, page, size: KEY_LIST_MAX_PAGE_SIZE }, { signal });
+    for (const k of res.keys) if (!seen.has(k.token)) seen.set(k.token, toKeySummary(k));
+    const last = res.total_pages != null ? page >= res.total_pages : res.keys.length < KEY_LIST_MAX_PAGE_SIZE;
+    if (last || res.keys.length === 0) return [...seen.values()];
+  }
+  throw ApplicationFailure.retryable(
+    `listUserKeys: more than ${MAX_KEY_LIST_PAGES} pages of keys`,
+    FailureType.Internal
+  );
 }
 
 export function keyActivities(deps: ActivityDeps) {
@@ -41,6 +64,21 @@ export function keyActivities(deps: ActivityDeps) {
     } catch (e) {
       if (isHttpStatus(e, 404)) return null;
       throw e;
+    }
+  }
+
+  async function setKeyTeam(
+    keyOrHash: string,
+    teamId: string | null | undefined,
+    signal: AbortSignal | undefined
+  ): Promise<'updated' | 'unknown_key'> {
+    try {
+      await client.keyUpdate({ keyOrHash, teamId }, { signal });
+      return 'updated';
+    } catch (e) {
+      if (!isUnknownKey(e)) throw e;
+      logEvent('warn', 'updateKey: LiteLLM does not know the key', { tokenHash: toKeyHash(keyOrHash), teamId });
+      return 'unknown_key';
     }
   }
 
@@ -208,19 +246,7 @@ export function keyActivities(deps: ActivityDeps) {
 
     /** Every key of the user (`/key/list`, full objects, all pages). Any failure throws (the seed returned []). */
     async listUserKeys(input: { userId: string }): Promise<KeySummary[]> {
-      return runActivity('listUserKeys', { userId: input.userId }, async (signal) => {
-        const seen = new Map<string, KeySummary>();
-        for (let page = 1; page <= MAX_KEY_LIST_PAGES; page++) {
-          const res = await client.keyList({ userId: input.userId, page, size: KEY_LIST_MAX_PAGE_SIZE }, { signal });
-          for (const k of res.keys) if (!seen.has(k.token)) seen.set(k.token, toKeySummary(k));
-          const last = res.total_pages != null ? page >= res.total_pages : res.keys.length < KEY_LIST_MAX_PAGE_SIZE;
-          if (last || res.keys.length === 0) return [...seen.values()];
-        }
-        throw ApplicationFailure.retryable(
-          `listUserKeys: more than ${MAX_KEY_LIST_PAGES} pages of keys`,
-          FailureType.Internal
-        );
-      });
+      return runActivity('listUserKeys', { userId: input.userId }, (signal) => listKeys(deps, input.userId, signal));
     },
 
     /**
@@ -230,18 +256,27 @@ export function keyActivities(deps: ActivityDeps) {
     async updateKey(input: { keyOrHash: string; teamId?: string | null }): Promise<{
       outcome: 'updated' | 'unknown_key';
     }> {
-      return runActivity('updateKey', { teamId: input.teamId }, async (signal) => {
-        try {
-          await client.keyUpdate({ keyOrHash: input.keyOrHash, teamId: input.teamId }, { signal });
-          return { outcome: 'updated' as const };
-        } catch (e) {
-          if (!isUnknownKey(e)) throw e;
-          logEvent('warn', 'updateKey: LiteLLM does not know the key', {
-            tokenHash: toKeyHash(input.keyOrHash),
-            teamId: input.teamId,
-          });
-          return { outcome: 'unknown_key' as const };
-        }
+      return runActivity('updateKey', { teamId: input.teamId }, async (signal) => ({
+        outcome: await setKeyTeam(input.keyOrHash, input.teamId, signal),
+      }));
+    },
+
+    /**
+     * The teams of several keys in one activity (a user's keys moved together, and the undo that moves each
+     * back to where it was): absolute writes, so a retry rewrites the same values; at most
+     * `KEY_UPDATE_CONCURRENCY` in flight; on the first failure none is started and those in flight are awaited
+     * (`forEachStoppingOnFailure`). Keys LiteLLM does not know are counted as `unknown`, as `updateKey` reports.
+     */
+    async setKeyTeams(input: { keys: Array<{ tokenHash: string; teamId: string | null }> }): Promise<{
+      updated: number;
+      unknown: number;
+    }> {
+      return runActivity('setKeyTeams', { keys: input.keys.length }, async (signal) => {
+        let updated = 0;
+        await forEachStoppingOnFailure(input.keys, { concurrency: KEY_UPDATE_CONCURRENCY, signal }, async (key) => {
+          if ((await setKeyTeam(key.tokenHash, key.teamId, signal)) === 'updated') updated += 1;
+        });
+        return { updated, unknown: input.keys.length - updated };
       });
     },
 

@@ -7,10 +7,10 @@
  * - Resumable: it heartbeats the offset below which every member is done; a retry starts there.
  * - Safe to retry: every write is absolute (this member's budget := the given value), so writing a member
  *   twice changes nothing.
- * - Stops clean: on the first failure (or a cancellation) no further member is started, and the calls in
- *   flight are awaited before the failure is reported, so no write of this page lands after the workflow
- *   has seen the failure (and may have begun its rollback).
+ * - Stops clean (`forEachStoppingOnFailure`): on the first failure no further member is started, and the
+ *   calls in flight are awaited before the failure is reported.
  */
+import { forEachStoppingOnFailure } from './bounded';
 import { lastHeartbeatDetails } from './context';
 import { runActivity } from './failures';
 import type { ActivityDeps } from './types';
@@ -39,42 +39,28 @@ export function memberBudgetPageActivities(deps: ActivityDeps) {
     /** Sets each listed member's budget in the team; returns how many this attempt wrote. */
     async setMemberBudgets(input: MemberBudgetsPage): Promise<{ updated: number; resumedAt: number }> {
       const { teamId, budgets } = input;
-      const lanes = Math.max(1, Math.min(Math.floor(input.concurrency) || 1, budgets.length));
       const resumedAt = resumeOffset(budgets.length);
       const done: boolean[] = budgets.map((_, i) => i < resumedAt);
       let doneBelow = resumedAt;
-      let next = resumedAt;
       let updated = 0;
-      let firstError: unknown;
 
       return runActivity(
         'setMemberBudgets',
         { teamId, members: budgets.length, resumedAt },
         async (signal) => {
-          const lane = async () => {
-            while (firstError === undefined && !signal?.aborted && next < budgets.length) {
-              const index = next++;
-              const member = budgets[index] as MemberBudget;
-              try {
-                await deps.client.teamMemberUpdate(
-                  { teamId, userId: member.userId, maxBudgetInTeam: member.maxBudgetInTeam },
-                  { signal }
-                );
-              } catch (err) {
-                firstError ??= err;
-                return;
-              }
+          await forEachStoppingOnFailure(
+            budgets,
+            { concurrency: input.concurrency, startAt: resumedAt, signal },
+            async (member, index) => {
+              await deps.client.teamMemberUpdate(
+                { teamId, userId: member.userId, maxBudgetInTeam: member.maxBudgetInTeam },
+                { signal }
+              );
               updated += 1;
               done[index] = true;
               while (doneBelow < budgets.length && done[doneBelow]) doneBelow += 1;
             }
-          };
-          // Every lane ends before we answer: the calls in flight finish (or abort) first.
-          await Promise.all(Array.from({ length: lanes }, lane));
-          if (firstError !== undefined) {
-            throw firstError instanceof Error ? firstError : new Error('setMemberBudgets: a member update failed');
-          }
-          if (signal?.aborted) throw new Error('cancelled'); // runActivity reports the cancellation
+          );
           return { updated, resumedAt };
         },
         { heartbeatDetails: () => doneBelow }

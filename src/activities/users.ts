@@ -3,9 +3,33 @@
  */
 import { UNLIMITED_USER_BUDGET } from '../domain/budgets';
 import { isDuplicateEmail, isHttpStatus, isUserAlreadyExists } from '../litellm/errors';
-import { logEvent } from './context';
+import { isFirstAttempt, logEvent } from './context';
 import { notFoundFailure, runActivity, userMissingFailure } from './failures';
 import type { ActivityDeps, UserSnapshot } from './types';
+
+/** `/user/info` as a snapshot; null when LiteLLM does not know the user (404, or another user's answer). */
+export async function readUser(
+  deps: Pick<ActivityDeps, 'client'>,
+  userId: string,
+  signal: AbortSignal | undefined
+): Promise<UserSnapshot | null> {
+  let res;
+  try {
+    res = await deps.client.userInfo(userId, { signal });
+  } catch (e) {
+    if (isHttpStatus(e, 404)) return null;
+    throw e;
+  }
+  const u = res.user_info;
+  if (!u || u.user_id !== userId) return null;
+  return {
+    userId: u.user_id,
+    email: u.user_email ?? null,
+    maxBudget: u.max_budget ?? null,
+    spend: u.spend ?? 0,
+    teams: u.teams ?? [],
+  };
+}
 
 export function userActivities(deps: ActivityDeps) {
   const { client, provisioning } = deps;
@@ -78,36 +102,27 @@ export function userActivities(deps: ActivityDeps) {
 
     /** The user, or null on 404. */
     async getUser(input: { userId: string }): Promise<UserSnapshot | null> {
-      return runActivity('getUser', { userId: input.userId }, async (signal) => {
-        let res;
-        try {
-          res = await client.userInfo(input.userId, { signal });
-        } catch (e) {
-          if (isHttpStatus(e, 404)) return null;
-          throw e;
-        }
-        const u = res.user_info;
-        if (!u || u.user_id !== input.userId) return null;
-        return {
-          userId: u.user_id,
-          email: u.user_email ?? null,
-          maxBudget: u.max_budget ?? null,
-          spend: u.spend ?? 0,
-          teams: u.teams ?? [],
-        };
-      });
+      return runActivity('getUser', { userId: input.userId }, (signal) => readUser(deps, input.userId, signal));
     },
 
     /**
      * `/user/update` with absolute values (idempotent). `maxBudget: null` (unlimited) is sent as an explicit
      * null and read back: 1.108.5 clears the budget; 1.80.9 ignores the null, so there the unlimited sentinel
      * is written instead. LiteLLM would silently CREATE a missing user here, so the user is checked first:
-     * missing → `LiteLLMNotFound`.
+     * missing → `LiteLLMNotFound`. `justRead`: the run read the user moments before (a migration's first level),
+     * so the first attempt skips the check (one LiteLLM call, and one large `/user/info` answer, fewer);
+     * retries, which may come minutes later, check again.
      */
-    async updateUser(input: { userId: string; maxBudget?: number | null; spend?: number }): Promise<void> {
+    async updateUser(input: {
+      userId: string;
+      maxBudget?: number | null;
+      spend?: number;
+      justRead?: boolean;
+    }): Promise<void> {
       return runActivity('updateUser', { userId: input.userId }, async (signal) => {
         if (input.maxBudget === undefined && input.spend === undefined) return;
-        if (!(await exists(input.userId, signal))) {
+        const checked = input.justRead === true && isFirstAttempt();
+        if (!checked && !(await exists(input.userId, signal))) {
           throw notFoundFailure('updateUser', 'user', { userId: input.userId });
         }
         await client.userUpdate({ userId: input.userId, maxBudget: input.maxBudget, spend: input.spend }, { signal });

@@ -63,9 +63,9 @@ function activities(overrides: Partial<LiteLLMConfig> = {}): Activities {
 }
 
 /** Run one activity call in an activity context, recording its failure. */
-async function run<T>(fn: () => Promise<T>): Promise<T> {
+async function run<T>(fn: () => Promise<T>, info: { attempt?: number } = {}): Promise<T> {
   try {
-    const result = await inActivity(logger, fn);
+    const result = await inActivity(logger, fn, info);
     if (result && typeof result === 'object' && 'key' in result && typeof result.key === 'string') {
       plaintextKeys.add(result.key);
     }
@@ -294,6 +294,18 @@ describe('users', () => {
     expect(emu.snapshot().users.some((u) => u.user_id === 'ghost')).toBe(false);
   });
 
+  it("updateUser justRead: the first attempt trusts the run's read, a retry checks again", async () => {
+    emu.seed.user({ user_id: 'u1', max_budget: 12 });
+    emu.clearJournal();
+    await run(() => acts.updateUser({ userId: 'u1', maxBudget: 5, justRead: true }));
+    expect(emu.journal().map((e) => e.path)).toEqual(['/user/update']);
+    const f = await caught(
+      run(() => acts.updateUser({ userId: 'ghost', maxBudget: 1, justRead: true }), { attempt: 2 })
+    );
+    expect((f as ApplicationFailure).type).toBe('LiteLLMNotFound');
+    expect(emu.snapshot().users.some((u) => u.user_id === 'ghost')).toBe(false);
+  });
+
   it('deleteUser twice', async () => {
     emu.seed.user({ user_id: 'u1' });
     await expect(run(() => acts.deleteUser({ userId: 'u1' }))).resolves.toEqual({ deleted: true });
@@ -511,6 +523,56 @@ describe('keys', () => {
       run(() => acts.updateKey({ keyOrHash: hashKey('sk-unknown-0000000000000000'), teamId: 'org2' }))
     ).resolves.toEqual({
       outcome: 'unknown_key',
+    });
+  });
+
+  it('setKeyTeams moves several keys, each to its own team; unknown keys are counted', async () => {
+    const a = seedKey({ user_id: 'u1', team_id: 'org1' });
+    const b = seedKey({ user_id: 'u1', team_id: 'org2' });
+    const unknownHash = hashKey('sk-unknown-0000000000000000');
+    const moved = await run(() =>
+      acts.setKeyTeams({
+        keys: [
+          { tokenHash: a.token, teamId: 'org2' },
+          { tokenHash: b.token, teamId: 'org1' },
+          { tokenHash: unknownHash, teamId: 'org2' },
+        ],
+      })
+    );
+    expect(moved).toEqual({ updated: 2, unknown: 1 });
+    const teamOf = (token: string) => emu.snapshot().keys.find((k) => k.token === token)!.team_id;
+    expect([teamOf(a.token), teamOf(b.token)]).toEqual(['org2', 'org1']);
+  });
+
+  it('setKeyTeams: after a failure no further key is written, and a retry converges', async () => {
+    const keys = Array.from({ length: 20 }, () => seedKey({ user_id: 'u1', team_id: 'org1' }));
+    emu.faults.add({ route: '/key/update', after: 2, kind: 'status', status: 400, times: 1 });
+    emu.clearJournal();
+    const f = await fails(() => acts.setKeyTeams({ keys: keys.map((k) => ({ tokenHash: k.token, teamId: 'org2' })) }));
+    expect(f.type).toBe('LiteLLMValidationError');
+    // At most the 8 started before the failure was seen: no call starts after it.
+    const writes = emu.journal().filter((e) => e.path === '/key/update').length;
+    expect(writes).toBeLessThanOrEqual(8 + 2);
+    expect(writes).toBeLessThan(keys.length);
+    await run(() => acts.setKeyTeams({ keys: keys.map((k) => ({ tokenHash: k.token, teamId: 'org2' })) }));
+    expect(new Set(emu.snapshot().keys.map((k) => k.team_id))).toEqual(new Set(['org2']));
+  });
+
+  it("readUserTeamAndKeys reads the three at once, with the single reads' answers", async () => {
+    seedKey({ user_id: 'u1', team_id: 'org1' });
+    const together = await run(() => acts.readUserTeamAndKeys({ userId: 'u1', teamId: 'org1' }));
+    expect(together).toEqual({
+      user: await run(() => acts.getUser({ userId: 'u1' })),
+      team: await run(() => acts.getTeam({ teamId: 'org1' })),
+      keys: await run(() => acts.listUserKeys({ userId: 'u1' })),
+    });
+    expect(together.team).toMatchObject({ teamId: 'org1' });
+    expect(together.user).toMatchObject({ userId: 'u1' });
+    expect(together.keys).toHaveLength(1);
+    await expect(run(() => acts.readUserTeamAndKeys({ userId: 'nobody', teamId: 'none' }))).resolves.toEqual({
+      user: null,
+      team: null,
+      keys: [],
     });
   });
 

@@ -49,8 +49,12 @@ export const PROVISIONING: ProvisioningConfig = {
 export const DERIVATION_SECRET = 'derivation-secret-for-tests-0123456789';
 
 /** Run one activity call inside a fresh MockActivityEnvironment (its logger captured). */
-export async function inActivity<T>(logger: CapturingLogger, fn: () => Promise<T>): Promise<T> {
-  const env = new MockActivityEnvironment({}, { logger });
+export async function inActivity<T>(
+  logger: CapturingLogger,
+  fn: () => Promise<T>,
+  info: { attempt?: number } = {}
+): Promise<T> {
+  const env = new MockActivityEnvironment(info, { logger });
   return env.run(fn);
 }
 
