@@ -12,9 +12,11 @@ import type { createActivities } from '../activities';
 
 export type LiteLLMActivities = ReturnType<typeof createActivities>;
 
+/** One LiteLLM call, including LiteLLM's own slow paths (key/update retries its DB lookup 3 times). */
+const ATTEMPT_TIMEOUT = '45s';
+
 const base: ActivityOptions = {
-  /** One LiteLLM call, including LiteLLM's own slow paths (key/update retries its DB lookup 3 times). */
-  startToCloseTimeout: '45s',
+  startToCloseTimeout: ATTEMPT_TIMEOUT,
   /**
    * Activities heartbeat every second while a call is in flight: a cancellation reaches the HTTP call
    * promptly, and an activity whose worker died is retried after 10 s instead of after its start-to-close.
@@ -31,6 +33,9 @@ const base: ActivityOptions = {
  * after LiteLLM's Retry-After) until the budget is spent; the clock includes time without a running worker.
  */
 const transientRetry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' } as const;
+
+/** One check of a stored key (`GET /v1/models` with it). */
+const VERIFY_ATTEMPT_TIMEOUT = '15s';
 
 /** Forward steps: 3 minutes of retries (about 20 attempts), then the failure policy decides. */
 const FORWARD_RETRY_BUDGET = '3 minutes';
@@ -50,7 +55,7 @@ export const ACTIVITY_OPTIONS = {
    */
   verification: {
     ...base,
-    startToCloseTimeout: '15s',
+    startToCloseTimeout: VERIFY_ATTEMPT_TIMEOUT,
     scheduleToCloseTimeout: FORWARD_RETRY_BUDGET,
     retry: transientRetry,
   },
@@ -62,3 +67,15 @@ export const untilDone = proxyActivities<LiteLLMActivities>(ACTIVITY_OPTIONS.unt
 export const verification = proxyActivities<LiteLLMActivities>(ACTIVITY_OPTIONS.verification);
 /** Worker-local reads without I/O (the provisioning settings): recorded in history, so replay sees the same. */
 export const local = proxyLocalActivities<LiteLLMActivities>({ startToCloseTimeout: '5s' });
+
+/**
+ * LiteLLM reads run as local activities in the workflow task that starts a run: no activity task, no server
+ * round trip, one marker in history each. Only reads, and only before the first write is scheduled: a workflow
+ * task that times out re-runs them, which is harmless while nothing has been written (issue 9). The forward
+ * steps' budget of time and backoff; the worker retries them itself, with a timer for long waits.
+ */
+export const localRead = proxyLocalActivities<LiteLLMActivities>({
+  startToCloseTimeout: ATTEMPT_TIMEOUT,
+  scheduleToCloseTimeout: FORWARD_RETRY_BUDGET,
+  retry: transientRetry,
+});

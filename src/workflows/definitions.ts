@@ -200,7 +200,7 @@ export interface MigrateFleetInput {
   carry?: WindowCarry;
 }
 
-/** LiteLLM calls one migration has in flight at most (its widest level: read user, team, keys, check key). */
+/** LiteLLM calls one migration usually has in flight at most (its widest levels: three reads; team ‖ budget ‖ key check). */
 export const MIGRATION_WIDEST_LEVEL = 4;
 
 /** One outcome per user: status, and the migration's outcome (never a key: a new key stays in that run). */

@@ -56,6 +56,29 @@ export async function moveKeys(
 }
 
 /**
+ * Moves every key into `teamId` in one step (one activity, the writes in parallel inside it); the undo moves
+ * each key back to the team it came from, also in one activity. Both are absolute writes, so an undo after a
+ * partial move is exact: a key that never moved is "moved back" to where it already is.
+ */
+export async function moveKeysTogether(
+  saga: Saga,
+  keys: KeySummary[],
+  teamId: string | null
+): Promise<{ moved: number; unknown: number }> {
+  if (keys.length === 0) return { moved: 0, unknown: 0 };
+  const { updated, unknown } = await saga.step(
+    keys.length === 1 ? 'move key' : `move ${keys.length} keys`,
+    () => forward.setKeyTeams({ keys: keys.map((key) => ({ tokenHash: key.tokenHash, teamId })) }),
+    {
+      undo: () =>
+        compensation.setKeyTeams({ keys: keys.map(({ tokenHash, teamId: from }) => ({ tokenHash, teamId: from })) }),
+    }
+  );
+  // A key LiteLLM no longer knows is reported, not swallowed (the seed logged and went on silently).
+  return { moved: updated, unknown };
+}
+
+/**
  * Issues the user's OpenHands Cloud key in the org. The issuance id is random, taken once before the step and
  * kept (encrypted) in history, so a retried issuance returns the same key instead of minting a second one, and
  * no workflow or run id lets anyone derive the key; the undo deletes exactly that key.

@@ -23,6 +23,9 @@ describe('replay of recorded histories', () => {
         'migrate-already-migrated',
         'migrate-cancelled',
         'migrate-completed',
+        // Recorded before migrations read locally and moved keys together: the patch keeps them replaying.
+        'migrate-completed-activity-reads',
+        'migrate-failure-then-rollback-activity-reads',
         'migrate-failure-then-operator-retry',
         'migrate-failure-then-rollback',
         'migrate-half-migrated-completed',

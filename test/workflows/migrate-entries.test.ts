@@ -141,9 +141,9 @@ describe('migrateEntries', () => {
   });
 
   it.each([
-    ['read user', '/user/info', 0],
-    ['read team', '/team/info', 0],
-    ['read keys', '/key/list', 0],
+    ['read user, team and keys (the user)', '/user/info', 0],
+    ['read user, team and keys (the team)', '/team/info', 0],
+    ['read user, team and keys (the keys)', '/key/list', 0],
     ['create or update team', '/team/new', 0],
     ['set user budget unlimited', '/user/update', 0],
     ['add user to team', '/team/member_add', 0],
