@@ -1,12 +1,12 @@
 /**
  * Reads a workflow needs together, in one activity: the calls run in parallel and are all idempotent, so a
- * retry simply reads again. One activity instead of three saves the Temporal server two activity tasks and
- * the workflow tasks their completions wake (issue 9: events and CPU per migration).
+ * retry simply reads again. One activity instead of one per read saves the Temporal server their activity
+ * tasks and the workflow tasks their completions wake (issue 9: events and CPU per migration).
  */
-import { toTeamSnapshot, readTeam } from './teams';
+import { readTeam, toMembership, toTeamSnapshot } from './teams';
 import { listKeys } from './keys';
 import { runActivity } from './failures';
-import type { ActivityDeps, KeySummary, TeamSnapshot, UserSnapshot } from './types';
+import type { ActivityDeps, KeySummary, Membership, TeamSnapshot, UserSnapshot } from './types';
 import { readUser } from './users';
 
 export function readActivities(deps: ActivityDeps) {
@@ -25,6 +25,35 @@ export function readActivities(deps: ActivityDeps) {
           listKeys(deps, userId, signal),
         ]);
         return { user, team: team && toTeamSnapshot(team), keys };
+      });
+    },
+
+    /**
+     * What a downgrade reads before it writes: the org team and the user's membership of it (one
+     * `/team/info`), the user, the default team (when there is one) and every key of the user, at once.
+     */
+    async readDowngradeState(input: { userId: string; teamId: string; defaultTeamId: string | null }): Promise<{
+      team: TeamSnapshot | null;
+      membership: Membership | null;
+      user: UserSnapshot | null;
+      defaultTeam: TeamSnapshot | null;
+      keys: KeySummary[];
+    }> {
+      const { userId, teamId, defaultTeamId } = input;
+      return runActivity('readDowngradeState', { userId, teamId }, async (signal) => {
+        const [team, user, defaultTeam, keys] = await Promise.all([
+          readTeam(deps, teamId, signal),
+          readUser(deps, userId, signal),
+          defaultTeamId ? readTeam(deps, defaultTeamId, signal) : Promise.resolve(null),
+          listKeys(deps, userId, signal),
+        ]);
+        return {
+          team: team && toTeamSnapshot(team),
+          membership: team && toMembership(team, userId, teamId),
+          user,
+          defaultTeam: defaultTeam && toTeamSnapshot(defaultTeam),
+          keys,
+        };
       });
     },
   };

@@ -40,6 +40,33 @@ function sortedUnique(values: Iterable<string>): string[] {
   return [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * The user's membership of `teamId`, from that team's `/team/info` answer, or null. In a team org (user ≠ team), budget and
+ * spend are the team's shared ones; in a personal org, the member's own.
+ */
+export function toMembership(info: TeamInfoResponse, userId: string, teamId: string): Membership | null {
+  const row = membershipRows(info).find((m) => m.user_id === userId);
+  if (!row) return null;
+  const budgetMaxBudget = row.litellm_budget_table?.max_budget ?? null;
+  if (userId !== teamId) {
+    return {
+      userId,
+      teamId,
+      spend: info.team_info.spend ?? 0,
+      maxBudgetInTeam: info.team_info.max_budget ?? null,
+      budgetMaxBudget,
+    };
+  }
+  const own = (row as Record<string, unknown>).max_budget_in_team;
+  return {
+    userId,
+    teamId,
+    spend: row.spend ?? 0,
+    maxBudgetInTeam: typeof own === 'number' ? own : null,
+    budgetMaxBudget,
+  };
+}
+
 export function toTeamSnapshot(info: TeamInfoResponse): TeamSnapshot {
   const t = info.team_info;
   const memberUserIds = sortedUnique(
@@ -241,27 +268,7 @@ export function teamActivities(deps: ActivityDeps) {
     async getUserTeamInfo(input: { userId: string; teamId: string }): Promise<Membership | null> {
       return runActivity('getUserTeamInfo', { userId: input.userId, teamId: input.teamId }, async (signal) => {
         const info = await readTeam(deps, input.teamId, signal);
-        if (!info) return null;
-        const row = membershipRows(info).find((m) => m.user_id === input.userId);
-        if (!row) return null;
-        const budgetMaxBudget = row.litellm_budget_table?.max_budget ?? null;
-        if (input.userId !== input.teamId) {
-          return {
-            userId: input.userId,
-            teamId: input.teamId,
-            spend: info.team_info.spend ?? 0,
-            maxBudgetInTeam: info.team_info.max_budget ?? null,
-            budgetMaxBudget,
-          };
-        }
-        const own = (row as Record<string, unknown>).max_budget_in_team;
-        return {
-          userId: input.userId,
-          teamId: input.teamId,
-          spend: row.spend ?? 0,
-          maxBudgetInTeam: typeof own === 'number' ? own : null,
-          budgetMaxBudget,
-        };
+        return info && toMembership(info, input.userId, input.teamId);
       });
     },
 

@@ -576,6 +576,25 @@ describe('keys', () => {
     });
   });
 
+  it('readDowngradeState: one /team/info gives the team and the membership; the same answers as the single reads', async () => {
+    seedKey({ user_id: 'u1', team_id: 'org1' });
+    emu.seed.membership({ user_id: 'u1', team_id: 'org1', max_budget: 4 });
+    emu.clearJournal();
+    const state = await run(() => acts.readDowngradeState({ userId: 'u1', teamId: 'org1', defaultTeamId: 'org2' }));
+    expect(emu.journal().filter((e) => e.path === '/team/info')).toHaveLength(2);
+    expect(state).toEqual({
+      team: await run(() => acts.getTeam({ teamId: 'org1' })),
+      membership: await run(() => acts.getUserTeamInfo({ userId: 'u1', teamId: 'org1' })),
+      user: await run(() => acts.getUser({ userId: 'u1' })),
+      defaultTeam: await run(() => acts.getTeam({ teamId: 'org2' })),
+      keys: await run(() => acts.listUserKeys({ userId: 'u1' })),
+    });
+    expect(state.membership).toMatchObject({ userId: 'u1', teamId: 'org1' });
+    await expect(
+      run(() => acts.readDowngradeState({ userId: 'u1', teamId: 'none', defaultTeamId: null }))
+    ).resolves.toMatchObject({ team: null, membership: null, defaultTeam: null });
+  });
+
   it('verifyKey: invalid for an unknown or deleted key; transient failures throw retryable', async () => {
     const k = seedKey({ user_id: 'u1', team_id: 'org1' });
     await expect(run(() => acts.verifyKey({ key: 'sk-never-issued-000000000000000' }))).resolves.toBe('invalid');

@@ -20,10 +20,11 @@ describe('replay of recorded histories', () => {
         'add-credits-completed',
         'create-entries-completed',
         'downgrade-completed',
+        'downgrade-completed-activity-reads',
         'migrate-already-migrated',
         'migrate-cancelled',
         'migrate-completed',
-        // Recorded before migrations read locally and moved keys together: the patch keeps them replaying.
+        // Recorded before migrations and downgrades read locally and moved keys together: their patches keep them replaying.
         'migrate-completed-activity-reads',
         'migrate-failure-then-rollback-activity-reads',
         'migrate-failure-then-operator-retry',
