@@ -578,7 +578,7 @@ describe('keys', () => {
 
   it('readDowngradeState: one /team/info gives the team and the membership; the same answers as the single reads', async () => {
     seedKey({ user_id: 'u1', team_id: 'org1' });
-    emu.seed.membership({ user_id: 'u1', team_id: 'org1', max_budget: 4 });
+    emu.seed.membership({ user_id: 'u1', team_id: 'org1', max_budget_in_team: 4 });
     emu.clearJournal();
     const state = await run(() => acts.readDowngradeState({ userId: 'u1', teamId: 'org1', defaultTeamId: 'org2' }));
     expect(emu.journal().filter((e) => e.path === '/team/info')).toHaveLength(2);
