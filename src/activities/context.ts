@@ -32,6 +32,11 @@ export function lastHeartbeatDetails(): unknown {
   return currentContext()?.info.heartbeatDetails;
 }
 
+/** True inside a local activity (run by the worker in a workflow task, retried by the worker). */
+export function isLocalActivity(): boolean {
+  return currentContext()?.info.isLocal ?? false;
+}
+
 /** True on an activity's first attempt, and outside Temporal (no attempt was made before). */
 export function isFirstAttempt(): boolean {
   return (currentContext()?.info.attempt ?? 1) === 1;

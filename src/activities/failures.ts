@@ -17,7 +17,7 @@ import {
   LiteLLMTransportError,
 } from '../litellm/errors';
 import { redact, redactText } from '../redact';
-import { activitySignal, logEvent, startHeartbeats } from './context';
+import { activitySignal, isLocalActivity, logEvent, startHeartbeats } from './context';
 
 export const FailureType = {
   Validation: 'LiteLLMValidationError',
@@ -61,13 +61,22 @@ function nonRetryable(message: string, type: FailureType, details: FailureDetail
   return ApplicationFailure.create({ message: redactText(message), type, nonRetryable: true, details: [details] });
 }
 
+/**
+ * Longest wait a local activity's retry takes from `Retry-After`. The worker, not the server, retries a local
+ * activity, and it waits out the whole delay before it notices the schedule-to-close budget is spent: an
+ * hour-long `Retry-After` would hold a local read for an hour instead of its 3 minutes.
+ */
+export const LOCAL_ACTIVITY_MAX_RETRY_DELAY_MS = 10_000;
+
 function retryable(message: string, type: FailureType, details: FailureDetails, delayMs?: number) {
+  const delay =
+    delayMs !== undefined && isLocalActivity() ? Math.min(delayMs, LOCAL_ACTIVITY_MAX_RETRY_DELAY_MS) : delayMs;
   return ApplicationFailure.create({
     message: redactText(message),
     type,
     nonRetryable: false,
     details: [details],
-    ...(delayMs !== undefined ? { nextRetryDelay: delayMs } : {}),
+    ...(delay !== undefined ? { nextRetryDelay: delay } : {}),
   });
 }
 

@@ -28,6 +28,18 @@ export function readActivities(deps: ActivityDeps) {
       });
     },
 
+    /** The org's team (null: none) and whether LiteLLM knows the user, read at once (a sign-in's first level). */
+    async readTeamAndUser(input: { teamId: string; userId: string }): Promise<{
+      team: TeamSnapshot | null;
+      userExists: boolean;
+    }> {
+      const { userId, teamId } = input;
+      return runActivity('readTeamAndUser', { userId, teamId }, async (signal) => {
+        const [team, user] = await Promise.all([readTeam(deps, teamId, signal), readUser(deps, userId, signal)]);
+        return { team: team && toTeamSnapshot(team), userExists: user !== null };
+      });
+    },
+
     /**
      * What a downgrade reads before it writes: the org team and the user's membership of it (one
      * `/team/info`), the user, the default team (when there is one) and every key of the user, at once.

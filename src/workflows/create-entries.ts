@@ -1,10 +1,19 @@
+import { patched } from '@temporalio/workflow';
 import { openHandsCloudKeyAlias } from '../domain/aliases';
 import { createTeamBudget } from '../domain/decisions';
-import { compensation, forward, local } from './activity-options';
+import { compensation, forward, local, localRead, type LiteLLMActivities } from './activity-options';
 import type { CreateEntriesInput, CreateEntriesResult } from './definitions';
 import { beginOperation } from './begin-operation';
 import { Saga } from './saga';
 import { createOrUpdateTeam, issueCloudKey } from './steps';
+
+type TeamSnapshot = NonNullable<Awaited<ReturnType<LiteLLMActivities['getTeam']>>>;
+
+/**
+ * Patch id of level 1 as one local activity (issue 9: one server round trip fewer at sign-in). Runs started
+ * before it replay their read activities.
+ */
+const LOCAL_READS = 'create-local-reads';
 
 /**
  * A user's LiteLLM entries in an org (seed: `create_entries`): the org's team, the user, the membership
@@ -20,16 +29,25 @@ export async function createEntries(raw: CreateEntriesInput): Promise<CreateEntr
     const settings = await local.getProvisioningSettings();
     const userExists = () => forward.userExists({ userId });
     // Keys for users LiteLLM does not have escape budgets and spend tracking (OpenHands F5).
-    const verifyUserExists = () =>
+    const verifyUserExists = (known?: boolean) =>
       saga.step('verify user exists', async () => {
-        if (!(await userExists())) throw new Error(`LiteLLM has no user ${userId}`);
+        if (!(known ?? (await userExists()))) throw new Error(`LiteLLM has no user ${userId}`);
       });
 
+    /** Level 1 as one local activity in the first workflow task (both reads at once), before any write. */
+    async function readLocally(): Promise<[TeamSnapshot | null, boolean]> {
+      const read = await saga.step('read team and user', () => localRead.readTeamAndUser({ teamId: orgId, userId }));
+      if (!input.createUser) await verifyUserExists(read.userExists);
+      return [read.team, read.userExists];
+    }
+
     // Level 1, reads only: the org's team, and the user (checked, or required when not created here).
-    const [team, existed] = await saga.all([
-      () => saga.step('read team', () => forward.getTeam({ teamId: orgId })),
-      () => (input.createUser ? saga.step('check user', userExists) : verifyUserExists().then(() => true)),
-    ]);
+    const [team, existed] = patched(LOCAL_READS)
+      ? await readLocally()
+      : await saga.all([
+          () => saga.step('read team', () => forward.getTeam({ teamId: orgId })),
+          () => (input.createUser ? saga.step('check user', userExists) : verifyUserExists().then(() => true)),
+        ]);
     // New members of an existing org inherit its budget (null = unlimited); a new team gets the default.
     const teamBudget = createTeamBudget(team, settings.defaultInitialBudget);
 

@@ -8,6 +8,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { startEmulator } from '../../emulator';
 import type { Emulator, StateSnapshot } from '../../emulator/types';
 import { createActivities } from '../../src/activities';
+import { LOCAL_ACTIVITY_MAX_RETRY_DELAY_MS } from '../../src/activities/failures';
 import type { LiteLLMConfig } from '../../src/config';
 import { byorKeyAlias, openHandsCloudKeyAlias } from '../../src/domain/aliases';
 import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
@@ -63,7 +64,7 @@ function activities(overrides: Partial<LiteLLMConfig> = {}): Activities {
 }
 
 /** Run one activity call in an activity context, recording its failure. */
-async function run<T>(fn: () => Promise<T>, info: { attempt?: number } = {}): Promise<T> {
+async function run<T>(fn: () => Promise<T>, info: { attempt?: number; isLocal?: boolean } = {}): Promise<T> {
   try {
     const result = await inActivity(logger, fn, info);
     if (result && typeof result === 'object' && 'key' in result && typeof result.key === 'string') {
@@ -621,6 +622,15 @@ describe('failure classes', () => {
     expect(f.type).toBe('LiteLLMRateLimited');
     expect(f.nonRetryable).toBe(false);
     expect(f.nextRetryDelay).toBe(2000);
+  });
+
+  it('in a local activity an hour-long Retry-After waits at most 10 s: the worker, not the server, retries it', async () => {
+    emu.faults.add({ route: '/user/info', kind: 'rate_limit', retryAfterSeconds: 3600, times: 1 });
+    const f = (await caught(
+      run(() => acts.readUserTeamAndKeys({ userId: 'u1', teamId: 't' }), { isLocal: true })
+    )) as ApplicationFailure;
+    expect(f.type).toBe('LiteLLMRateLimited');
+    expect(f.nextRetryDelay).toBe(LOCAL_ACTIVITY_MAX_RETRY_DELAY_MS);
   });
 
   it('503 → LiteLLMUnavailable; reset → LiteLLMConnectionError; both retried to success', async () => {

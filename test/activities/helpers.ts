@@ -52,7 +52,7 @@ export const DERIVATION_SECRET = 'derivation-secret-for-tests-0123456789';
 export async function inActivity<T>(
   logger: CapturingLogger,
   fn: () => Promise<T>,
-  info: { attempt?: number } = {}
+  info: { attempt?: number; isLocal?: boolean } = {}
 ): Promise<T> {
   const env = new MockActivityEnvironment(info, { logger });
   return env.run(fn);

@@ -19,6 +19,7 @@ describe('replay of recorded histories', () => {
       [
         'add-credits-completed',
         'create-entries-completed',
+        'create-entries-completed-activity-reads',
         'downgrade-completed',
         'downgrade-completed-activity-reads',
         'migrate-already-migrated',
