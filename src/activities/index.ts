@@ -9,7 +9,7 @@ import { doctorActivities } from './doctor';
 import { creditActivities } from './credits';
 import { keyActivities } from './keys';
 import { memberBudgetPageActivities } from './member-budget-pages';
-import { readActivities } from './reads';
+import { provisioningSettings, readActivities } from './reads';
 import { teamActivities } from './teams';
 import type { ActivityDeps, ProvisioningSettings } from './types';
 import { userActivities } from './users';
@@ -17,18 +17,11 @@ import { userActivities } from './users';
 export type { ActivityDeps, ProvisioningSettings } from './types';
 
 export function createActivities(deps: ActivityDeps) {
-  const { provisioning } = deps;
   return {
     /** The provisioning settings workflows decide with (no HTTP). */
     // eslint-disable-next-line @typescript-eslint/require-await
     async getProvisioningSettings(): Promise<ProvisioningSettings> {
-      return {
-        defaultTeamId: provisioning.defaultTeamId ?? null,
-        defaultInitialBudget: provisioning.defaultInitialBudget,
-        liteLLMBaseUrl: deps.liteLLMBaseUrl,
-        defaultModel: provisioning.defaultModel,
-        orgSettingsVersion: provisioning.orgSettingsVersion,
-      };
+      return provisioningSettings(deps);
     },
     /**
      * A fresh issuance id for `generateKey` (256 random bits, no HTTP). Taken as a local activity, it is

@@ -8,6 +8,7 @@ import { Saga } from './saga';
 import { createOrUpdateTeam, issueCloudKey } from './steps';
 
 type TeamSnapshot = NonNullable<Awaited<ReturnType<LiteLLMActivities['getTeam']>>>;
+type ProvisioningSettings = Awaited<ReturnType<LiteLLMActivities['getProvisioningSettings']>>;
 
 /**
  * Patch id of level 1 as one local activity (issue 9: one server round trip fewer at sign-in). Runs started
@@ -26,7 +27,6 @@ export async function createEntries(raw: CreateEntriesInput): Promise<CreateEntr
   const keyAlias = openHandsCloudKeyAlias(userId, orgId);
 
   return saga.run(async () => {
-    const settings = await local.getProvisioningSettings();
     const userExists = () => forward.userExists({ userId });
     // Keys for users LiteLLM does not have escape budgets and spend tracking (OpenHands F5).
     const verifyUserExists = (known?: boolean) =>
@@ -34,20 +34,26 @@ export async function createEntries(raw: CreateEntriesInput): Promise<CreateEntr
         if (!(known ?? (await userExists()))) throw new Error(`LiteLLM has no user ${userId}`);
       });
 
-    /** Level 1 as one local activity in the first workflow task (both reads at once), before any write. */
-    async function readLocally(): Promise<[TeamSnapshot | null, boolean]> {
-      const read = await saga.step('read team and user', () => localRead.readTeamAndUser({ teamId: orgId, userId }));
+    /** Level 1 as one local activity in the first workflow task (settings and both reads), before any write. */
+    async function readLocally(): Promise<[ProvisioningSettings, TeamSnapshot | null, boolean]> {
+      const read = await saga.step('read team and user', () => localRead.readSignInState({ teamId: orgId, userId }));
       if (!input.createUser) await verifyUserExists(read.userExists);
-      return [read.team, read.userExists];
+      return [read.settings, read.team, read.userExists];
+    }
+
+    /** Level 1 of runs started before `LOCAL_READS`: the settings, then one activity per read. */
+    async function readWithActivities(): Promise<[ProvisioningSettings, TeamSnapshot | null, boolean]> {
+      const settings = await local.getProvisioningSettings();
+      const [team, existed] = await saga.all([
+        () => saga.step('read team', () => forward.getTeam({ teamId: orgId })),
+        (): Promise<boolean> =>
+          input.createUser ? saga.step('check user', userExists) : verifyUserExists().then(() => true),
+      ]);
+      return [settings, team, existed];
     }
 
     // Level 1, reads only: the org's team, and the user (checked, or required when not created here).
-    const [team, existed] = patched(LOCAL_READS)
-      ? await readLocally()
-      : await saga.all([
-          () => saga.step('read team', () => forward.getTeam({ teamId: orgId })),
-          () => (input.createUser ? saga.step('check user', userExists) : verifyUserExists().then(() => true)),
-        ]);
+    const [settings, team, existed] = patched(LOCAL_READS) ? await readLocally() : await readWithActivities();
     // New members of an existing org inherit its budget (null = unlimited); a new team gets the default.
     const teamBudget = createTeamBudget(team, settings.defaultInitialBudget);
 

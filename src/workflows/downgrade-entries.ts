@@ -25,16 +25,14 @@ export async function downgradeEntries(raw: DowngradeEntriesInput): Promise<Down
   const { orgId, userId } = input;
 
   return saga.run(async () => {
-    const settings = await local.getProvisioningSettings();
-    const defaultTeamId = settings.defaultTeamId;
-
     const fewerRoundTrips = patched(LOCAL_READS_AND_KEYS_TOGETHER);
     // Level 1, reads only: the org team, the membership, the user, the default team and the user's keys.
-    const { team, membership, user, defaultTeam, keys } = fewerRoundTrips
+    const { settings, team, membership, user, defaultTeam, keys } = fewerRoundTrips
       ? await saga.step('read team, membership, user and keys', () =>
-          localRead.readDowngradeState({ userId, teamId: orgId, defaultTeamId: defaultTeamId ?? null })
+          localRead.readDowngradeState({ userId, teamId: orgId })
         )
-      : await readWithActivities(saga, userId, orgId, defaultTeamId);
+      : await readWithActivities(saga, userId, orgId);
+    const defaultTeamId = settings.defaultTeamId;
     if (!team) return { status: 'team_not_found', movedKeys: 0 };
 
     const { restoredBudget, restoredSpend } = downgradeRestore(team, membership);
@@ -89,12 +87,9 @@ export async function downgradeEntries(raw: DowngradeEntriesInput): Promise<Down
 }
 
 /** Level 1 of runs started before `LOCAL_READS_AND_KEYS_TOGETHER`: one activity per read. */
-async function readWithActivities(
-  saga: Saga,
-  userId: string,
-  orgId: string,
-  defaultTeamId: string | null | undefined
-): Promise<DowngradeState> {
+async function readWithActivities(saga: Saga, userId: string, orgId: string): Promise<DowngradeState> {
+  const settings = await local.getProvisioningSettings();
+  const defaultTeamId = settings.defaultTeamId;
   const [team, membership, user, defaultTeam, keys] = await saga.all([
     () => saga.step('read team', () => forward.getTeam({ teamId: orgId })),
     () => saga.step('read membership', () => forward.getUserTeamInfo({ userId, teamId: orgId })),
@@ -105,5 +100,5 @@ async function readWithActivities(
         : Promise.resolve(null),
     () => saga.step('read keys', () => forward.listUserKeys({ userId })),
   ]);
-  return { team, membership, user, defaultTeam, keys };
+  return { settings, team, membership, user, defaultTeam, keys };
 }

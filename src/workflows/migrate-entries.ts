@@ -109,17 +109,13 @@ type MigrationReads = {
 };
 
 /**
- * Level 1 inside the run's first workflow task: the settings, then one local activity reading user, team and
- * keys together, recorded (markers) before any write is scheduled. The stored key is checked in level 2.
- * One local activity at a time: the SDK fails the workflow task when a failed local activity's sibling is
- * cancelled in the same task (a nondeterminism error), and the settings read takes no time anyway.
+ * Level 1 inside the run's first workflow task: one local activity reading the settings, the user, the team
+ * and the keys, recorded (a marker) before any write is scheduled. The stored key is checked in level 2.
  */
 async function readLocally(saga: Saga, input: MigrateEntriesInput): Promise<Omit<MigrationReads, 'storedKey'>> {
-  const settings = await local.getProvisioningSettings();
-  const { user, team, keys } = await saga.step('read user, team and keys', () =>
-    localRead.readUserTeamAndKeys({ userId: input.userId, teamId: input.orgId })
+  return saga.step('read user, team and keys', () =>
+    localRead.readMigrationState({ userId: input.userId, teamId: input.orgId })
   );
-  return { settings, user, team, keys };
 }
 
 /** Level 1 of runs started before `LOCAL_READS_AND_KEYS_TOGETHER`: one activity per read. */

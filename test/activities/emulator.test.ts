@@ -559,10 +559,11 @@ describe('keys', () => {
     expect(new Set(emu.snapshot().keys.map((k) => k.team_id))).toEqual(new Set(['org2']));
   });
 
-  it("readUserTeamAndKeys reads the three at once, with the single reads' answers", async () => {
+  it("readMigrationState reads the three at once, with the settings and the single reads' answers", async () => {
     seedKey({ user_id: 'u1', team_id: 'org1' });
-    const together = await run(() => acts.readUserTeamAndKeys({ userId: 'u1', teamId: 'org1' }));
+    const together = await run(() => acts.readMigrationState({ userId: 'u1', teamId: 'org1' }));
     expect(together).toEqual({
+      settings: await run(() => acts.getProvisioningSettings()),
       user: await run(() => acts.getUser({ userId: 'u1' })),
       team: await run(() => acts.getTeam({ teamId: 'org1' })),
       keys: await run(() => acts.listUserKeys({ userId: 'u1' })),
@@ -570,10 +571,22 @@ describe('keys', () => {
     expect(together.team).toMatchObject({ teamId: 'org1' });
     expect(together.user).toMatchObject({ userId: 'u1' });
     expect(together.keys).toHaveLength(1);
-    await expect(run(() => acts.readUserTeamAndKeys({ userId: 'nobody', teamId: 'none' }))).resolves.toEqual({
+    await expect(run(() => acts.readMigrationState({ userId: 'nobody', teamId: 'none' }))).resolves.toMatchObject({
       user: null,
       team: null,
       keys: [],
+    });
+  });
+
+  it('readSignInState: the settings, the team and whether the user exists, at once', async () => {
+    await expect(run(() => acts.readSignInState({ teamId: 'org1', userId: 'u1' }))).resolves.toEqual({
+      settings: await run(() => acts.getProvisioningSettings()),
+      team: await run(() => acts.getTeam({ teamId: 'org1' })),
+      userExists: true,
+    });
+    await expect(run(() => acts.readSignInState({ teamId: 'none', userId: 'nobody' }))).resolves.toMatchObject({
+      team: null,
+      userExists: false,
     });
   });
 
@@ -581,19 +594,23 @@ describe('keys', () => {
     seedKey({ user_id: 'u1', team_id: 'org1' });
     emu.seed.membership({ user_id: 'u1', team_id: 'org1', max_budget_in_team: 4 });
     emu.clearJournal();
-    const state = await run(() => acts.readDowngradeState({ userId: 'u1', teamId: 'org1', defaultTeamId: 'org2' }));
+    const state = await run(() => acts.readDowngradeState({ userId: 'u1', teamId: 'org1' }));
+    // The org team once (team and membership), the configured default team once.
     expect(emu.journal().filter((e) => e.path === '/team/info')).toHaveLength(2);
     expect(state).toEqual({
+      settings: await run(() => acts.getProvisioningSettings()),
       team: await run(() => acts.getTeam({ teamId: 'org1' })),
       membership: await run(() => acts.getUserTeamInfo({ userId: 'u1', teamId: 'org1' })),
       user: await run(() => acts.getUser({ userId: 'u1' })),
-      defaultTeam: await run(() => acts.getTeam({ teamId: 'org2' })),
+      defaultTeam: await run(() => acts.getTeam({ teamId: 'default-team' })),
       keys: await run(() => acts.listUserKeys({ userId: 'u1' })),
     });
-    expect(state.membership).toMatchObject({ userId: 'u1', teamId: 'org1' });
-    await expect(
-      run(() => acts.readDowngradeState({ userId: 'u1', teamId: 'none', defaultTeamId: null }))
-    ).resolves.toMatchObject({ team: null, membership: null, defaultTeam: null });
+    expect(state.membership).toMatchObject({ userId: 'u1', teamId: 'org1', budgetMaxBudget: 4 });
+    expect(state.defaultTeam).toMatchObject({ teamId: 'default-team' });
+    await expect(run(() => acts.readDowngradeState({ userId: 'u1', teamId: 'none' }))).resolves.toMatchObject({
+      team: null,
+      membership: null,
+    });
   });
 
   it('verifyKey: invalid for an unknown or deleted key; transient failures throw retryable', async () => {
@@ -627,7 +644,7 @@ describe('failure classes', () => {
   it('in a local activity an hour-long Retry-After waits at most 10 s: the worker, not the server, retries it', async () => {
     emu.faults.add({ route: '/user/info', kind: 'rate_limit', retryAfterSeconds: 3600, times: 1 });
     const f = (await caught(
-      run(() => acts.readUserTeamAndKeys({ userId: 'u1', teamId: 't' }), { isLocal: true })
+      run(() => acts.readMigrationState({ userId: 'u1', teamId: 't' }), { isLocal: true })
     )) as ApplicationFailure;
     expect(f.type).toBe('LiteLLMRateLimited');
     expect(f.nextRetryDelay).toBe(LOCAL_ACTIVITY_MAX_RETRY_DELAY_MS);
