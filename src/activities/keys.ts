@@ -19,8 +19,12 @@ import { ApplicationFailure } from '@temporalio/common';
 /** Upper bound of `/key/list` pages read for one user (100 keys a page): a guard against a looping server. */
 const MAX_KEY_LIST_PAGES = 1_000;
 
-/** `/key/update` calls in flight at most when one activity moves several keys (a user has a handful). */
-const KEY_UPDATE_CONCURRENCY = 8;
+/**
+ * `/key/update` calls in flight at most when one activity moves several keys: two, so that a migration's
+ * level of key moves (‖ a new key) is no wider than its others (MIGRATION_WIDEST_LEVEL, which sizes the
+ * fleet's window); most users have one or two keys.
+ */
+const KEY_UPDATE_CONCURRENCY = 2;
 
 function toKeySummary(k: KeyObject): KeySummary {
   return {

@@ -200,8 +200,11 @@ export interface MigrateFleetInput {
   carry?: WindowCarry;
 }
 
-/** LiteLLM calls one migration usually has in flight at most (its widest levels: three reads; team ‖ budget ‖ key check). */
-export const MIGRATION_WIDEST_LEVEL = 4;
+/**
+ * LiteLLM calls one migration has in flight at most: its widest levels are three (user, team and keys read;
+ * team ‖ user budget ‖ stored-key check; two key moves ‖ a new key, `setKeyTeams` moving two at a time).
+ */
+export const MIGRATION_WIDEST_LEVEL = 3;
 
 /** One outcome per user: status, and the migration's outcome (never a key: a new key stays in that run). */
 export type MigrateFleetResult = WindowSummary;
