@@ -21,12 +21,13 @@ import { z } from 'zod';
 import type { StateSnapshot } from '../emulator';
 import { LiteLLMWorkflowsClient } from '../src/client';
 import { FAILURE_CONVERTER_PATH } from '../src/codec/data-converter';
+import { freePort } from '../scripts/processes';
 import { EAGER_DEV_SERVER_ARGS } from '../scripts/temporal-cli';
 import { loadWorkerConfig } from '../src/config';
 import { configOrExit, parseEnv, positiveInt } from '../src/config-fields';
 import { createTestEnvironment, TEST_ENCRYPTION_KEYS_SPEC, testDataConverter } from '../test/helpers/temporal';
 import { forkChild, type ChildHandle } from './ipc';
-import { childPids, processCpu } from './probes';
+import { cpuDiff, cpuNow, cpuText, cpuTotal, persistenceShare, persistenceTotals } from './probes';
 import {
   checkMigrated,
   checkTeamBudget,
@@ -94,32 +95,6 @@ const TARGETS = {
   workerRssMb: 250,
 };
 
-/** CPU seconds of each process of the run, to say what limits a scenario. */
-function cpuNow(pids: { worker: number; emulator: number }) {
-  const server = childPids()
-    .filter((p) => p !== pids.worker && p !== pids.emulator)
-    .map(processCpu)
-    .reduce((a, b) => a + b, 0);
-  const self = process.cpuUsage();
-  return {
-    client: (self.user + self.system) / 1e6,
-    worker: processCpu(pids.worker),
-    emulator: processCpu(pids.emulator),
-    server,
-  };
-}
-type Cpu = ReturnType<typeof cpuNow>;
-const cpuDiff = (a: Cpu, b: Cpu): Cpu => ({
-  client: b.client - a.client,
-  worker: b.worker - a.worker,
-  emulator: b.emulator - a.emulator,
-  server: b.server - a.server,
-});
-const cpuTotal = (c: Cpu) => c.client + c.worker + c.emulator + c.server;
-const cpuText = (c: Cpu, per: number) =>
-  `worker ${((c.worker / per) * 1000).toFixed(0)} ms, dev server ${((c.server / per) * 1000).toFixed(0)} ms, ` +
-  `emulator ${((c.emulator / per) * 1000).toFixed(0)} ms, client ${((c.client / per) * 1000).toFixed(0)} ms`;
-
 async function timedMs(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await fn();
@@ -137,9 +112,11 @@ async function main(): Promise<number> {
   try {
     log('starting the Temporal dev server (eager activity dispatch on), the emulator process…');
     const devServerArgs = (process.env.BENCH_DEV_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const metricsPort = await freePort();
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     const [env, emulator, bundle] = await Promise.all([
       createTestEnvironment({
-        extraArgs: [...EAGER_DEV_SERVER_ARGS, ...devServerArgs],
+        extraArgs: [...EAGER_DEV_SERVER_ARGS, '--metrics-port', String(metricsPort), ...devServerArgs],
       }),
       forkChild(require.resolve('./emulator-process'), {
         BENCH_MASTER_KEY: MASTER_KEY,
@@ -246,6 +223,7 @@ async function main(): Promise<number> {
     const fleet = await users('fleet', size.fleetUsers);
     const fleetId = `bench-${randomUUID()}`;
     const fleetCpu0 = cpuNow(pids);
+    const fleetPersistence0 = await persistenceTotals(metricsUrl);
     const fleetStart = performance.now();
     const handle = await client.startMigrateFleet(fleetId, { users: fleet.map((u) => migrationInput(u, baseUrl)) });
     const ticker = setInterval(() => {
@@ -261,6 +239,12 @@ async function main(): Promise<number> {
     const fleetResult = await handle.result().finally(() => clearInterval(ticker));
     const fleetMs = performance.now() - fleetStart;
     const fleetCpu = cpuDiff(fleetCpu0, cpuNow(pids));
+    const fleetPersistence = persistenceShare(
+      fleetPersistence0,
+      await persistenceTotals(metricsUrl),
+      fleetMs,
+      size.fleetUsers
+    );
     const fleetPerSecond = (fleetResult.completed / fleetMs) * 1000;
 
     // End state: the seed port and the workflows left LiteLLM the same.
@@ -296,6 +280,7 @@ async function main(): Promise<number> {
         total: cpuTotal(fleetCpu) / size.fleetUsers,
       },
       fleetCpuShareOfMachine: cpuTotal(fleetCpu) / (fleetMs / 1000) / cpus().length,
+      fleetPersistence,
       eventsPerMigration,
       workerRssMb: workerMemory.peakRssMb,
       endStateIdentical: problems.length === 0,
@@ -342,6 +327,16 @@ async function main(): Promise<number> {
         'fleet CPU, share of the machine',
         '',
         `${(result.fleetCpuShareOfMachine * 100).toFixed(0)}% of ${cpus().length} cores`,
+        '',
+        'informative',
+        '',
+      ],
+      [
+        'fleet persistence (dev server: one SQLite connection)',
+        '',
+        `${fleetPersistence.requestsPerMigration.toFixed(0)} requests per migration ` +
+          `(${fleetPersistence.workflowUpdatesPerMigration.toFixed(0)} workflow updates); ` +
+          `${fleetPersistence.inFlightAverage.toFixed(1)} in flight on average`,
         '',
         'informative',
         '',
