@@ -159,6 +159,29 @@ describe('migrateEntries', () => {
     expect(bench.emulator.snapshot()).toEqual(before);
   });
 
+  it.each(['/team/new', '/user/update', '/team/member_add', '/key/update', '/key/generate'])(
+    'a response to %s lost after LiteLLM applied it: the same end state, both keys moved, one new key',
+    async (route) => {
+      const second = bench.emulator.seed.key({ user_id: user, team_id: DEFAULT_TEAM, key_alias: 'second key' });
+      bench.emulator.faults.add({ route, kind: 'drop_after_apply', times: 1 });
+      const result = await migrate(
+        input({ userSettings: { userVersion: 4, llmApiKey: 'sk-gone-for-good-0000', llmBaseUrl: bench.emulator.url } })
+      );
+      expect(result).toMatchObject({ status: 'migrated', credits: 15.5, movedKeys: 2, storedKey: 'invalid' });
+      const state = bench.emulator.snapshot();
+      expect(bench.emulator.journal().some((e) => e.path === route && e.fault === 'drop_after_apply')).toBe(true);
+      expect(state.teams.find((t) => t.team_id === org)).toMatchObject({ max_budget: 15.5 });
+      expect(state.users.find((u) => u.user_id === user)).toMatchObject({ max_budget: UNLIMITED_USER_BUDGET });
+      expect(state.memberships.filter((m) => m.user_id === user && m.team_id === org)).toHaveLength(1);
+      const keys = state.keys.filter((k) => k.user_id === user);
+      expect(keys.filter((k) => k.token === legacyKey.token || k.token === second.token).map((k) => k.team_id)).toEqual(
+        [org, org]
+      );
+      // Exactly one key was issued, whichever answer was lost.
+      expect(keys).toHaveLength(3);
+    }
+  );
+
   /** True when the run's history shows a timer that fired: the operator timeout (no other timer in a migration). */
   async function operatorTimerFired(workflowId: string): Promise<boolean> {
     const history = await bench.env.client.workflow.getHandle(workflowId).fetchHistory();
