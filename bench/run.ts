@@ -20,10 +20,10 @@ import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
 import type { StateSnapshot } from '../emulator';
 import { LiteLLMWorkflowsClient } from '../src/client';
-import { FAILURE_CONVERTER_PATH } from '../src/codec/data-converter';
 import { EAGER_DEV_SERVER_ARGS } from '../scripts/temporal-cli';
 import { loadWorkerConfig } from '../src/config';
 import { configOrExit, parseEnv, positiveInt } from '../src/config-fields';
+import { workflowBundleOptions } from '../src/workflow-bundle';
 import { createTestEnvironment, TEST_ENCRYPTION_KEYS_SPEC, testDataConverter } from '../test/helpers/temporal';
 import { forkChild, type ChildHandle } from './ipc';
 import { childPids, processCpu } from './probes';
@@ -145,11 +145,7 @@ async function main(): Promise<number> {
         BENCH_MASTER_KEY: MASTER_KEY,
         BENCH_LATENCY_MS: String(size.latencyMs),
       }),
-      bundleWorkflowCode({
-        workflowsPath: require.resolve('../src/workflows'),
-        failureConverterPath: FAILURE_CONVERTER_PATH,
-        logger: new DefaultLogger('WARN'),
-      }),
+      bundleWorkflowCode(workflowBundleOptions(new DefaultLogger('WARN'))),
     ]);
     stops.push(
       () => env.teardown(),

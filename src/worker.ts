@@ -29,6 +29,7 @@ import {
 } from './config';
 import { LiteLLMClient } from './litellm/client';
 import { redact } from './redact';
+import { workflowBundlerOptions, WORKFLOWS_PATH } from './workflow-bundle';
 
 /** The derivation secret of issued keys: configured, else derived from the master key (stable across restarts). */
 export function keyDerivationSecret(litellm: LiteLLMConfig): string {
@@ -69,8 +70,9 @@ export const WORKFLOW_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle.js');
 export function workflowSource(
   production = process.env.NODE_ENV === 'production',
   bundlePath = WORKFLOW_BUNDLE_PATH
-): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  if (!production) return { workflowsPath: require.resolve('./workflows') };
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
+  // Bundled as the build bundles it (src/workflow-bundle.ts), so dev runs share the input check too.
+  if (!production) return { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions };
   if (!existsSync(bundlePath)) throw new WorkflowBundleMissingError(bundlePath);
   return { workflowBundle: { codePath: bundlePath } };
 }
@@ -78,7 +80,7 @@ export function workflowSource(
 /** Worker options from configuration: the limits that protect LiteLLM, the grace time of a stop. */
 export function workerOptions(
   config: WorkerConfig
-): Omit<WorkerOptions, 'connection' | 'activities' | 'workflowsPath' | 'workflowBundle'> {
+): Omit<WorkerOptions, 'connection' | 'activities' | 'workflowsPath' | 'workflowBundle' | 'bundlerOptions'> {
   return {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -121,7 +123,7 @@ async function logProxyVersion(client: LiteLLMClient): Promise<void> {
 export async function runWorker(
   config: WorkerConfig,
   encryptionKeys: EncryptionKey[],
-  workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>
+  workflows: ReturnType<typeof workflowSource>
 ): Promise<void> {
   Runtime.install({
     logger: new DefaultLogger(config.worker.logLevel, writeJsonLog),
