@@ -2,7 +2,8 @@
  * `npm run bench`: the seed's sequential LiteLLM calls (bench/seed-baseline.ts) against the workflows, in
  * one run, each side on its own processes: the Temporal dev server (eager activity dispatch on), the LiteLLM
  * emulator (bench/emulator-process.ts, a fixed latency on every route) and the worker
- * (bench/worker-process.ts, the production worker's defaults and the prebuilt workflow bundle); this
+ * (bench/worker-process.ts, the production worker's defaults, Node flags and malloc settings, and the
+ * prebuilt workflow bundle); this
  * process is the client and the seed port. Prints a table and writes the figures as JSON to BENCH_JSON.
  *
  * Sizes, from flags or environment (flag wins): --latency-ms / BENCH_LATENCY_MS (20), --fan-out-members /
@@ -25,7 +26,7 @@ import { loadWorkerConfig } from '../src/config';
 import { configOrExit, parseEnv, positiveInt } from '../src/config-fields';
 import { workflowBundleOptions } from '../src/workflow-bundle';
 import { createTestEnvironment, TEST_ENCRYPTION_KEYS_SPEC, testDataConverter } from '../test/helpers/temporal';
-import { forkChild, type ChildHandle } from './ipc';
+import { forkChild, forkWorker, type ChildHandle } from './ipc';
 import { childPids, processCpu } from './probes';
 import {
   checkMigrated,
@@ -165,7 +166,7 @@ async function main(): Promise<number> {
     };
     const config = loadWorkerConfig({ ...process.env, ...workerEnv });
     log('starting the worker process…');
-    const worker: ChildHandle = await forkChild(require.resolve('./worker-process'), workerEnv);
+    const worker: ChildHandle = await forkWorker(require.resolve('./worker-process'), workerEnv);
     stops.push(() => worker.stop());
     const pids = { worker: worker.pid, emulator: emulator.pid };
     const client = new LiteLLMWorkflowsClient(
