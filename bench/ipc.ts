@@ -4,6 +4,7 @@
  * its own), and the bench asks them things (seed, snapshot, RSS) by message.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { WORKER_MALLOC_ENV, WORKER_NODE_FLAGS } from '../src/worker';
 
 interface Request {
   id: number;
@@ -56,10 +57,14 @@ export interface ChildHandle {
   stop(): Promise<void>;
 }
 
-/** Forks a TypeScript module (through tsx) and waits for its `ready`. */
-export function forkChild(modulePath: string, env: Record<string, string>): Promise<ChildHandle> {
+/** Forks a TypeScript module (through tsx, after `nodeFlags`) and waits for its `ready`. */
+export function forkChild(
+  modulePath: string,
+  env: Record<string, string>,
+  nodeFlags: readonly string[] = []
+): Promise<ChildHandle> {
   const child: ChildProcess = fork(modulePath, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...nodeFlags, '--import', 'tsx'],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -100,4 +105,12 @@ export function forkChild(modulePath: string, env: Record<string, string>): Prom
       else waiter?.reject(new Error(answer.error));
     });
   });
+}
+
+/**
+ * Forks a worker process as every launcher starts one (WORKER_NODE_FLAGS, WORKER_MALLOC_ENV), so the RSS the
+ * bench measures is a deployed worker's.
+ */
+export function forkWorker(modulePath: string, env: Record<string, string>): Promise<ChildHandle> {
+  return forkChild(modulePath, { ...env, ...WORKER_MALLOC_ENV }, WORKER_NODE_FLAGS);
 }

@@ -2,7 +2,8 @@
  * `npm run bench`: the seed's sequential LiteLLM calls (bench/seed-baseline.ts) against the workflows, in
  * one run, each side on its own processes: the Temporal dev server (eager activity dispatch on), the LiteLLM
  * emulator (bench/emulator-process.ts, a fixed latency on every route) and the worker
- * (bench/worker-process.ts, the production worker's defaults and the prebuilt workflow bundle); this
+ * (bench/worker-process.ts, the production worker's defaults, Node flags and malloc settings, and the
+ * prebuilt workflow bundle); this
  * process is the client and the seed port. Prints a table and writes the figures as JSON to BENCH_JSON.
  *
  * Sizes, from flags or environment (flag wins): --latency-ms / BENCH_LATENCY_MS (20), --fan-out-members /
@@ -20,13 +21,13 @@ import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
 import type { StateSnapshot } from '../emulator';
 import { LiteLLMWorkflowsClient } from '../src/client';
-import { FAILURE_CONVERTER_PATH } from '../src/codec/data-converter';
 import { freePort } from '../scripts/processes';
 import { EAGER_DEV_SERVER_ARGS } from '../scripts/temporal-cli';
 import { loadWorkerConfig } from '../src/config';
 import { configOrExit, parseEnv, positiveInt } from '../src/config-fields';
+import { workflowBundleOptions } from '../src/workflow-bundle';
 import { createTestEnvironment, TEST_ENCRYPTION_KEYS_SPEC, testDataConverter } from '../test/helpers/temporal';
-import { forkChild, type ChildHandle } from './ipc';
+import { forkChild, forkWorker, type ChildHandle } from './ipc';
 import { cpuDiff, cpuNow, cpuText, cpuTotal, persistenceShare, persistenceTotals } from './probes';
 import {
   checkMigrated,
@@ -122,11 +123,7 @@ async function main(): Promise<number> {
         BENCH_MASTER_KEY: MASTER_KEY,
         BENCH_LATENCY_MS: String(size.latencyMs),
       }),
-      bundleWorkflowCode({
-        workflowsPath: require.resolve('../src/workflows'),
-        failureConverterPath: FAILURE_CONVERTER_PATH,
-        logger: new DefaultLogger('WARN'),
-      }),
+      bundleWorkflowCode(workflowBundleOptions(new DefaultLogger('WARN'))),
     ]);
     stops.push(
       () => env.teardown(),
@@ -146,7 +143,7 @@ async function main(): Promise<number> {
     };
     const config = loadWorkerConfig({ ...process.env, ...workerEnv });
     log('starting the worker process…');
-    const worker: ChildHandle = await forkChild(require.resolve('./worker-process'), workerEnv);
+    const worker: ChildHandle = await forkWorker(require.resolve('./worker-process'), workerEnv);
     stops.push(() => worker.stop());
     const pids = { worker: worker.pid, emulator: emulator.pid };
     const client = new LiteLLMWorkflowsClient(

@@ -1,7 +1,8 @@
 /**
  * The bench's worker, in its own process (forked by bench/run.ts), as production runs it: configuration
  * from the environment, the prebuilt workflow bundle (BENCH_WORKFLOW_BUNDLE), the encrypting data converter,
- * the worker's default limits. Its RSS is sampled every 100 ms; the bench asks for the peak by IPC.
+ * the worker's default limits, Node flags and malloc settings (bench/ipc.ts forkWorker). Its RSS is sampled
+ * every 100 ms; the bench asks for the peak by IPC.
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createDataConverter } from '../src/codec/data-converter';

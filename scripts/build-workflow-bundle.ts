@@ -5,14 +5,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { FAILURE_CONVERTER_PATH } from '../src/codec/data-converter';
+import { workflowBundleOptions } from '../src/workflow-bundle';
 
 async function main(): Promise<void> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../src/workflows'),
-    // Failure messages are encrypted inside the sandbox too.
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-  });
+  const { code } = await bundleWorkflowCode(workflowBundleOptions());
   const target = join(__dirname, '..', 'lib', 'workflow-bundle.js');
   writeFileSync(target, code);
   console.log(`Wrote ${target}`);

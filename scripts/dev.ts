@@ -14,7 +14,7 @@ import { startCodecServer, type CodecServer } from '../src/codec/server';
 import { configOrExit, loadDevConfig } from '../src/config';
 import { readDevSession, removeDevSession, writeDevSession } from '../src/dev-session';
 import { searchAttributeCliArgs } from '../src/search-attributes';
-import { portIsFree, startProcess, waitForPort, type ManagedProcess } from './processes';
+import { portIsFree, startProcess, startWorkerProcess, waitForPort, type ManagedProcess } from './processes';
 import { EAGER_DEV_SERVER_ARGS, requireTemporalCli } from './temporal-cli';
 
 const HOST = '127.0.0.1';
@@ -174,9 +174,8 @@ async function main(): Promise<void> {
     emulator = await startEmulator({ port: EMULATOR_PORT, masterKey: MASTER_KEY });
     seedDemo(emulator);
 
-    const worker = startProcess(
+    const worker = startWorkerProcess(
       'worker',
-      process.execPath,
       // One process (`node --import tsx`), so stopping it by its pid stops the worker itself.
       ['--import', 'tsx', join(__dirname, '..', 'src', 'worker.ts')],
       {

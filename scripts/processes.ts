@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { WORKER_MALLOC_ENV, WORKER_NODE_FLAGS } from '../src/worker';
 
 export interface ManagedProcess {
   readonly name: string;
@@ -43,6 +44,17 @@ export function startProcess(
       return stopping;
     },
   };
+}
+
+/**
+ * A worker process as every launcher starts one: Node with WORKER_NODE_FLAGS before `args` (e.g. `--import
+ * tsx src/worker.ts`), WORKER_MALLOC_ENV in its environment.
+ */
+export function startWorkerProcess(name: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
+  return startProcess(name, process.execPath, [...WORKER_NODE_FLAGS, ...args], {
+    ...options,
+    env: { ...(options.env ?? process.env), ...WORKER_MALLOC_ENV },
+  });
 }
 
 /** Resolves once something accepts TCP connections on host:port, or rejects after `timeoutMs`. */

@@ -5,10 +5,9 @@
  */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { ApplicationFailure, patched, upsertSearchAttributes } from '@temporalio/workflow';
-import type { z } from 'zod';
-import { checkInput, describeInputIssues, inputSchemas } from '../inputs';
 import { ORG_ID, STATE, TEAM_ID, USER_ID } from '../search-attributes';
 import type { OperationName } from './definitions';
+import { checkWorkflowInput, describeInputIssues, type CheckedInput } from './input-check';
 
 /** The failure type of a refused input (non-retryable: the same input is refused every time). */
 export const INVALID_INPUT = 'InvalidInput';
@@ -16,17 +15,15 @@ export const INVALID_INPUT = 'InvalidInput';
 /** Patch id of the search attributes a run sets itself. */
 const SETS_OWN_SEARCH_ATTRIBUTES = 'workflow-sets-own-search-attributes';
 
-type InputOf<N extends OperationName> = z.output<(typeof inputSchemas)[N]>;
-
 /**
  * Checks `raw` before anything is written: unknown fields and wrong types fail the run at once with a
  * non-retryable `InvalidInput` naming each field and why (never the value). Then sets `LiteLLMOrgId`,
  * `LiteLLMUserId`, `LiteLLMTeamId` (the org's team, or the team) and `LiteLLMState=Running`.
  */
-export function beginOperation<N extends OperationName>(operation: N, raw: unknown): InputOf<N> {
+export function beginOperation<N extends OperationName>(operation: N, raw: unknown): CheckedInput<N> {
   // Runs started before workflows set their own attributes replay without them (the client had set them).
   const setsSearchAttributes = patched(SETS_OWN_SEARCH_ATTRIBUTES);
-  const checked = checkInput(inputSchemas[operation], raw);
+  const checked = checkWorkflowInput(operation, raw);
   if (!checked.ok) {
     if (setsSearchAttributes) upsertSearchAttributes([{ key: STATE, value: 'Failed' }]);
     throw ApplicationFailure.create({
@@ -45,5 +42,5 @@ export function beginOperation<N extends OperationName>(operation: N, raw: unkno
     { key: STATE, value: 'Running' },
   ];
   if (setsSearchAttributes) upsertSearchAttributes(attributes);
-  return checked.value as InputOf<N>;
+  return checked.value;
 }

@@ -6,8 +6,8 @@
  * fleet size. The `doctorProgress` query shows where it is.
  */
 import { ApplicationFailure, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import { checkInput, describeInputIssues, doctorInputSchema } from '../inputs';
 import { INVALID_INPUT } from './begin-operation';
+import { checkWorkflowInput, describeInputIssues } from './input-check';
 import { doctorProgressQuery, type DoctorInput, type DoctorProgress, type DoctorReport } from './doctor-contract';
 import { addCounts, emptyCounts, totalFindings, type Finding } from '../domain/doctor-findings';
 import type { LiteLLMActivities } from './activity-options';
@@ -24,7 +24,7 @@ const reads = proxyActivities<LiteLLMActivities>({
 
 export async function doctor(raw: DoctorInput = {}): Promise<DoctorReport> {
   // Checked here too: a run started from Python or `temporal workflow start` gets the same named errors.
-  const checked = checkInput(doctorInputSchema, raw);
+  const checked = checkWorkflowInput('doctor', raw);
   if (!checked.ok) {
     throw ApplicationFailure.create({
       type: INVALID_INPUT,

@@ -1,6 +1,6 @@
 import { ApplicationFailure, continueAsNew } from '@temporalio/workflow';
-import { checkInput, describeInputIssues, migrateFleetInputSchema } from '../inputs';
 import { INVALID_INPUT } from './begin-operation';
+import { checkWorkflowInput, describeInputIssues } from './input-check';
 import { ORG_ID, STATE, USER_ID } from '../search-attributes';
 import { ChildWindow, installWindowHandlers, type ChildTask } from './child-window';
 import {
@@ -31,7 +31,7 @@ function summarize(result: unknown): unknown {
 export async function migrateFleet(input: MigrateFleetInput): Promise<MigrateFleetResult> {
   // Checked here too (a run started from Python or the CLI of `temporal`), before any child starts.
   const { carry: _carry, ...fields } = input;
-  const checked = checkInput(migrateFleetInputSchema, fields);
+  const checked = checkWorkflowInput('migrateFleet', fields);
   if (!checked.ok) {
     throw ApplicationFailure.create({
       type: INVALID_INPUT,

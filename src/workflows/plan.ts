@@ -8,9 +8,9 @@ import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import { openHandsCloudKeyAlias } from '../domain/aliases';
 import { UNLIMITED_USER_BUDGET } from '../domain/budgets';
 import { createTeamBudget, creditsPurchase, decideMigration, downgradeRestore } from '../domain/decisions';
-import { checkInput, describeInputIssues, inputSchemas } from '../inputs';
 import { ACTIVITY_OPTIONS, type LiteLLMActivities } from './activity-options';
 import { INVALID_INPUT } from './begin-operation';
+import { checkWorkflowInput, describeInputIssues, isOperation } from './input-check';
 import type { OperationPlan, PlannedOperation, PlanStep } from './plan-contract';
 
 const reads = proxyActivities<LiteLLMActivities>(ACTIVITY_OPTIONS.forward);
@@ -287,8 +287,7 @@ async function planCredits(input: {
 }
 
 export async function planOperation(request: { operation: PlannedOperation; input: unknown }): Promise<OperationPlan> {
-  const schema = inputSchemas[request.operation];
-  const checked = schema ? checkInput(schema, request.input) : undefined;
+  const checked = isOperation(request.operation) ? checkWorkflowInput(request.operation, request.input) : undefined;
   if (!checked?.ok) {
     throw ApplicationFailure.create({
       type: INVALID_INPUT,

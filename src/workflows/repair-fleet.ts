@@ -8,8 +8,8 @@
  * finished (`deferred`: the next doctor finds them again).
  */
 import { ApplicationFailure, continueAsNew } from '@temporalio/workflow';
-import { checkInput, describeInputIssues, repairFleetInputSchema } from '../inputs';
 import { INVALID_INPUT } from './begin-operation';
+import { checkWorkflowInput, describeInputIssues } from './input-check';
 import type { RepairPlan } from '../domain/doctor-findings';
 import {
   ChildWindow,
@@ -96,7 +96,7 @@ function toChildTask(task: RepairTask, failurePolicy: FailurePolicy): ChildTask 
 }
 
 export async function repairFleet(input: RepairFleetInput): Promise<RepairFleetResult> {
-  const checked = checkInput(repairFleetInputSchema, input);
+  const checked = checkWorkflowInput('repairFleet', input);
   if (!checked.ok) {
     throw ApplicationFailure.create({
       type: INVALID_INPUT,

@@ -7,9 +7,10 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
-import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
+import { createDataConverter } from '../../src/codec/data-converter';
 import { parseEncryptionKeys } from '../../src/codec/keys';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/search-attributes';
+import { workflowBundleOptions } from '../../src/workflow-bundle';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
 
 /** The fixed test key: recorded histories in test/histories are encrypted with it. Never a production key. */
@@ -92,11 +93,8 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The workflow bundle, built once per test file (webpack takes a few seconds). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: new DefaultLogger('WARN'),
-  });
+  // The production bundle's options: runs share the preloaded input check as they do in the worker.
+  bundle ??= bundleWorkflowCode(workflowBundleOptions(new DefaultLogger('WARN')));
   return bundle;
 }
 

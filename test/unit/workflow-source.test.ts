@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WORKFLOW_BUNDLE_PATH, WorkflowBundleMissingError, workflowSource } from '../../src/worker';
+import { workflowBundlerOptions } from '../../src/workflow-bundle';
 
 describe('the workflow code a worker runs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bundle-'));
@@ -18,8 +19,11 @@ describe('the workflow code a worker runs', () => {
     expect(() => workflowSource(true, missing)).toThrow(/missing\.js is missing: run `npm run build`/);
   });
 
-  it('elsewhere, the sources (bundled at start)', () => {
-    expect(workflowSource(false)).toEqual({ workflowsPath: require.resolve('../../src/workflows') });
+  it("elsewhere, the sources, bundled at start with the build's bundler options", () => {
+    expect(workflowSource(false)).toEqual({
+      workflowsPath: require.resolve('../../src/workflows'),
+      bundlerOptions: workflowBundlerOptions,
+    });
   });
 
   it('looks for the bundle where `npm run build` writes it: lib/workflow-bundle.js beside lib/src', () => {
