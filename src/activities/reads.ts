@@ -75,7 +75,8 @@ export function readActivities(deps: ActivityDeps) {
       keys: KeySummary[];
     }> {
       const { userId, teamId } = input;
-      const { defaultTeamId } = settings();
+      const current = settings();
+      const { defaultTeamId } = current;
       return runActivity('readDowngradeState', { userId, teamId }, async (signal) => {
         const [team, user, defaultTeam, keys] = await Promise.all([
           readTeam(deps, teamId, signal),
@@ -84,7 +85,7 @@ export function readActivities(deps: ActivityDeps) {
           listKeys(deps, userId, signal),
         ]);
         return {
-          settings: settings(),
+          settings: current,
           team: team && toTeamSnapshot(team),
           membership: team && toMembership(team, userId, teamId),
           user,

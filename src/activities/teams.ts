@@ -41,8 +41,8 @@ function sortedUnique(values: Iterable<string>): string[] {
 }
 
 /**
- * The user's membership of `teamId`, from that team's `/team/info` answer, or null. In a team org (user ≠ team), budget and
- * spend are the team's shared ones; in a personal org, the member's own.
+ * The user's membership of `teamId`, from that team's `/team/info` answer, or null. In a team org
+ * (user ≠ team), budget and spend are the team's shared ones; in a personal org, the member's own.
  */
 export function toMembership(info: TeamInfoResponse, userId: string, teamId: string): Membership | null {
   const row = membershipRows(info).find((m) => m.user_id === userId);

@@ -36,13 +36,7 @@ export function userActivities(deps: ActivityDeps) {
 
   /** True when `/user/info` knows the user; 404 → false; any other failure throws. */
   async function exists(userId: string, signal: AbortSignal | undefined): Promise<boolean> {
-    try {
-      const res = await client.userInfo(userId, { signal });
-      return res.user_info?.user_id === userId;
-    } catch (e) {
-      if (isHttpStatus(e, 404)) return false;
-      throw e;
-    }
+    return (await readUser(deps, userId, signal)) !== null;
   }
 
   return {
