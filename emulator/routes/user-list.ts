@@ -1,5 +1,7 @@
-// GET /user/list (internal_user_endpoints.py::get_users), as the real 1.80.9 proxy answers it: pages of full
-// user rows with `key_count`, `page_size` 1–100 (default 25), newest first unless `sort_by` says otherwise.
+// GET /user/list (internal_user_endpoints.py::get_users), as the real 1.80.9 and 1.108.5 proxies answer it:
+// pages of full user rows with `key_count`, `page_size` 1–100 (default 25), newest first unless `sort_by` says
+// otherwise. `user_ids` is split on commas and each part matches ids case-insensitively as a substring
+// (`?user_ids=probe-u` lists probe-u1 and probe-u2).
 import { HttpException, type PydanticError, ValidationFailure } from '../errors';
 import type { Json, UserRow } from '../state';
 import { int, queryParam } from '../validate';
@@ -44,6 +46,16 @@ function compareUsers(column: SortColumn, order: 'asc' | 'desc', rank: Map<strin
   };
 }
 
+/** `user_ids`: null when absent or empty; else its comma-separated parts, trimmed and lower-cased. */
+function idFilter(query: URLSearchParams): string[] | null {
+  const raw = query.getAll('user_ids').pop();
+  const parts = (raw ?? '')
+    .split(',')
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean);
+  return parts.length > 0 ? parts : null;
+}
+
 function list({ store, query }: RouteContext): Json {
   const errors: PydanticError[] = [];
   const page = queryParam(query, 'page', int, 1, errors);
@@ -59,12 +71,17 @@ function list({ store, query }: RouteContext): Json {
     throw new HttpException(400, { error: "Invalid sort order. Must be 'asc' or 'desc'" });
   }
   const rank = new Map([...store.users.keys()].map((id, i) => [id, i]));
-  const users = [...store.users.values()].sort(compareUsers(sortBy as SortColumn, sortOrder, rank));
-  const keyCount = new Map<string, number>();
-  for (const k of store.keys.values()) if (k.user_id) keyCount.set(k.user_id, (keyCount.get(k.user_id) ?? 0) + 1);
-  const rows = users
-    .slice((page - 1) * pageSize, page * pageSize)
-    .map((u) => ({ ...userJson(u), key_count: keyCount.get(u.user_id) ?? 0 }));
+  const wanted = idFilter(query);
+  const users = [...store.users.values()]
+    .filter((u) => wanted === null || wanted.some((part) => u.user_id.toLowerCase().includes(part)))
+    .sort(compareUsers(sortBy as SortColumn, sortOrder, rank));
+  const pageUsers = users.slice((page - 1) * pageSize, page * pageSize);
+  const keyCount = new Map<string, number>(pageUsers.map((u) => [u.user_id, 0]));
+  for (const k of store.keys.values()) {
+    const count = k.user_id === null ? undefined : keyCount.get(k.user_id);
+    if (count !== undefined) keyCount.set(k.user_id as string, count + 1);
+  }
+  const rows = pageUsers.map((u) => ({ ...userJson(u), key_count: keyCount.get(u.user_id) ?? 0 }));
   return {
     users: rows,
     total: users.length,

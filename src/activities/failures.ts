@@ -80,7 +80,7 @@ function retryable(message: string, type: FailureType, details: FailureDetails, 
   });
 }
 
-/** createUser: LiteLLM claimed the user exists, but `/user/info` does not find it (seed: F5). */
+/** createUser: LiteLLM claimed the user exists, but reading the user does not find it (seed: F5). */
 export function userMissingFailure(activity: string, userId: string): ApplicationFailure {
   return nonRetryable(
     `LiteLLM reported user ${userId} as existing, but it cannot be found`,

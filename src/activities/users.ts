@@ -2,17 +2,32 @@
  * User activities. Idempotency rule of each is in docs/activities.md.
  */
 import { UNLIMITED_USER_BUDGET } from '../domain/budgets';
+import { USER_LIST_MAX_PAGE_SIZE } from '../litellm/client';
 import { isDuplicateEmail, isHttpStatus, isUserAlreadyExists } from '../litellm/errors';
+import type { UserRow } from '../litellm/schemas';
 import { isFirstAttempt, logEvent } from './context';
 import { notFoundFailure, runActivity, userMissingFailure } from './failures';
 import type { ActivityDeps, UserSnapshot } from './types';
 
-/** `/user/info` as a snapshot; null when LiteLLM does not know the user (404, or another user's answer). */
+/**
+ * The user's row as a snapshot; null when LiteLLM does not know the user. Read from `/user/list?user_ids=`,
+ * whose answer stays small, rather than `/user/info`, which carries every member of every team of the user
+ * (the default team: every user). `/user/info` answers only when the list cannot: an id with a comma, or more
+ * matching users than one page holds without the exact one among them.
+ */
 export async function readUser(
   deps: Pick<ActivityDeps, 'client'>,
   userId: string,
   signal: AbortSignal | undefined
 ): Promise<UserSnapshot | null> {
+  if (!userId.includes(',')) {
+    const page = await deps.client.userRowsMatching(userId, { signal });
+    const row = page.users.find((u) => u.user_id === userId);
+    if (row) return toUserSnapshot(row);
+    const sawEveryMatch =
+      page.total != null ? page.users.length >= page.total : page.users.length < USER_LIST_MAX_PAGE_SIZE;
+    if (sawEveryMatch) return null;
+  }
   let res;
   try {
     res = await deps.client.userInfo(userId, { signal });
@@ -21,7 +36,10 @@ export async function readUser(
     throw e;
   }
   const u = res.user_info;
-  if (!u || u.user_id !== userId) return null;
+  return u && u.user_id === userId ? toUserSnapshot(u) : null;
+}
+
+function toUserSnapshot(u: UserRow): UserSnapshot {
   return {
     userId: u.user_id,
     email: u.user_email ?? null,
@@ -34,7 +52,7 @@ export async function readUser(
 export function userActivities(deps: ActivityDeps) {
   const { client, provisioning } = deps;
 
-  /** True when `/user/info` knows the user; 404 → false; any other failure throws. */
+  /** True when LiteLLM knows the user (see `readUser`); any failure to read throws. */
   async function exists(userId: string, signal: AbortSignal | undefined): Promise<boolean> {
     return (await readUser(deps, userId, signal)) !== null;
   }
@@ -52,7 +70,7 @@ export function userActivities(deps: ActivityDeps) {
      *   lost answer reports `existed`).
      * - LiteLLM insists on unique e-mails: only when the first attempt fails with the duplicate-email 400 is
      *   it repeated without the e-mail (the seed retried on any error).
-     * - "already exists" (409 on newer proxies) is verified with `/user/info`: absent → `LiteLLMUserMissing`.
+     * - "already exists" (409 on newer proxies) is verified by reading the user: absent → `LiteLLMUserMissing`.
      */
     async createUser(input: { userId: string; email: string | null }): Promise<{ outcome: 'created' | 'existed' }> {
       return runActivity('createUser', { userId: input.userId }, async (signal) => {
@@ -104,7 +122,7 @@ export function userActivities(deps: ActivityDeps) {
      * null and read back: 1.108.5 clears the budget; 1.80.9 ignores the null, so there the unlimited sentinel
      * is written instead. LiteLLM would silently CREATE a missing user here, so the user is checked first:
      * missing → `LiteLLMNotFound`. `justRead`: the run read the user moments before (a migration's first level),
-     * so the first attempt skips the check (one LiteLLM call, and one large `/user/info` answer, fewer);
+     * so the first attempt skips the check (one LiteLLM call fewer);
      * retries, which may come minutes later, check again.
      */
     async updateUser(input: {
@@ -121,8 +139,8 @@ export function userActivities(deps: ActivityDeps) {
         }
         await client.userUpdate({ userId: input.userId, maxBudget: input.maxBudget, spend: input.spend }, { signal });
         if (input.maxBudget !== null) return;
-        const after = await client.userInfo(input.userId, { signal });
-        if (after.user_info?.max_budget == null) return;
+        const after = await readUser(deps, input.userId, signal);
+        if (after?.maxBudget == null) return;
         logEvent('info', 'updateUser: LiteLLM kept the budget on null, writing the unlimited sentinel', {
           userId: input.userId,
         });

@@ -288,6 +288,18 @@ export class LiteLLMClient {
     return this.http.get('/key/list', query, S.KeyListResponse, opts);
   }
 
+  /**
+   * `GET /user/list?user_ids=<id>`: the user's row alone, without what `/user/info` adds (each of the user's
+   * teams with every member, which grows with the default team). LiteLLM matches `user_ids` as a
+   * case-insensitive substring and splits it on commas, so the answer may hold other users: the caller picks
+   * the exact id, and an id with a comma cannot be asked this way.
+   */
+  async userRowsMatching(userId: string, opts: CallOptions = {}) {
+    const id = validateId('userId', userId);
+    if (id.includes(',')) throw new LiteLLMInputError('userId', 'must not contain a comma to be listed by id');
+    return this.http.get('/user/list', { user_ids: id, page_size: USER_LIST_MAX_PAGE_SIZE }, S.UserListResponse, opts);
+  }
+
   /** `GET /user/list?sort_by=user_id&sort_order=asc` — one page of users, in an order that pages stably. */
   async userList(input: { page: number; pageSize: number }, opts: CallOptions = {}) {
     checkPage(input.page, input.pageSize, USER_LIST_MAX_PAGE_SIZE, 'pageSize');

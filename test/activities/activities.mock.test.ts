@@ -279,46 +279,67 @@ describe('activities (stubbed HTTP)', () => {
   });
 
   describe('users', () => {
-    const userInfo = (id: string) => ({
-      status: 200,
-      body: {
-        user_id: id,
-        user_info: { user_id: id, user_email: 'alice@example.com', max_budget: 5, spend: 1, teams: ['x'] },
-        keys: [],
-      },
+    const row = (id: string) => ({
+      user_id: id,
+      user_email: 'alice@example.com',
+      max_budget: 5,
+      spend: 1,
+      teams: ['x'],
     });
-    const notFound = () => proxyError(404, 'User u not found');
+    // `/user/list?user_ids=` matches as a substring: the answer may hold other users than the one asked for.
+    const listed = (...users: ReturnType<typeof row>[]) => () => ({
+      status: 200,
+      body: { users, total: users.length, page: 1, page_size: 100, total_pages: users.length > 0 ? 1 : 0 },
+    });
+    const notListed = listed();
+    const userInfo = (id: string) => () => ({ status: 200, body: { user_id: id, user_info: row(id), keys: [] } });
+    const snapshot = { userId: 'u', email: 'alice@example.com', maxBudget: 5, spend: 1, teams: ['x'] };
 
-    it('userExists: 404 → false, 500 throws (the seed said false)', async () => {
-      mock.on('GET', '/user/info', notFound);
-      mock.on('GET', '/user/info', () => proxyError(500, 'Internal Server Error, boom'));
+    it('userExists: not listed → false, 500 throws (the seed said false)', async () => {
+      mock.on('GET', '/user/list', notListed);
+      mock.on('GET', '/user/list', () => proxyError(500, 'Internal Server Error, boom'));
       await expect(run(() => acts.userExists({ userId: 'u' }))).resolves.toBe(false);
       const f = await fail(() => acts.userExists({ userId: 'u' }));
       expect(f.type).toBe('LiteLLMUnavailable');
       expect(f.nonRetryable).toBe(false);
     });
 
-    it('getUser maps the user (e-mail kept in the result, never in logs)', async () => {
-      mock.on('GET', '/user/info', () => userInfo('u'));
-      await expect(run(() => acts.getUser({ userId: 'u' }))).resolves.toEqual({
-        userId: 'u',
-        email: 'alice@example.com',
-        maxBudget: 5,
-        spend: 1,
-        teams: ['x'],
-      });
+    it('getUser reads the row by id from /user/list, not /user/info (e-mail kept in the result)', async () => {
+      mock.on('GET', '/user/list', listed(row('u-2'), row('U'), row('u')));
+      await expect(run(() => acts.getUser({ userId: 'u' }))).resolves.toEqual(snapshot);
+      expect(mock.requests.map((r) => r.path)).toEqual(['/user/list?user_ids=u&page_size=100']);
+    });
+
+    it('a user listed only by ids that contain its own is unknown', async () => {
+      mock.on('GET', '/user/list', listed(row('u-2'), row('U')));
+      await expect(run(() => acts.getUser({ userId: 'u' }))).resolves.toBeNull();
+      expect(mock.requests).toHaveLength(1);
+    });
+
+    it('more matching users than a page holds: /user/info decides', async () => {
+      const others = Array.from({ length: 100 }, (_, i) => row(`u-${i}`));
+      mock.on('GET', '/user/list', () => ({ status: 200, body: { users: others, total: 250, page: 1 } }));
+      mock.on('GET', '/user/info', userInfo('u'));
+      await expect(run(() => acts.getUser({ userId: 'u' }))).resolves.toEqual(snapshot);
+      expect(mock.requests.map((r) => r.path.split('?')[0])).toEqual(['/user/list', '/user/info']);
+    });
+
+    it('an id with a comma (LiteLLM would split it) is read with /user/info; 404 → unknown', async () => {
+      mock.on('GET', '/user/info', () => proxyError(404, 'User a,b not found'));
+      await expect(run(() => acts.getUser({ userId: 'a,b' }))).resolves.toBeNull();
+      expect(mock.requests.map((r) => r.path)).toEqual(['/user/info?user_id=a%2Cb']);
     });
 
     it('createUser: existing user → existed, no user/new', async () => {
-      mock.on('GET', '/user/info', () => userInfo('u'));
+      mock.on('GET', '/user/list', listed(row('u')));
       await expect(run(() => acts.createUser({ userId: 'u', email: 'alice@example.com' }))).resolves.toEqual({
         outcome: 'existed',
       });
-      expect(mock.requests.map((r) => r.path)).toEqual(['/user/info?user_id=u']);
+      expect(mock.requests.map((r) => r.path)).toEqual(['/user/list?user_ids=u&page_size=100']);
     });
 
     it('createUser: duplicate e-mail → retried once without it', async () => {
-      mock.on('GET', '/user/info', notFound);
+      mock.on('GET', '/user/list', notListed);
       mock.on('POST', '/user/new', () =>
         proxyError(400, "{'error': 'User with email alice@example.com already exists'}")
       );
@@ -332,7 +353,7 @@ describe('activities (stubbed HTTP)', () => {
     });
 
     it('createUser: any other error is not retried without the e-mail', async () => {
-      mock.on('GET', '/user/info', notFound);
+      mock.on('GET', '/user/list', notListed);
       mock.on('POST', '/user/new', () => proxyError(400, 'Organization not found'));
       const f = await fail(() => acts.createUser({ userId: 'u', email: 'alice@example.com' }));
       expect(f.type).toBe('LiteLLMValidationError');
@@ -340,7 +361,7 @@ describe('activities (stubbed HTTP)', () => {
     });
 
     it('createUser: "already exists" but absent → LiteLLMUserMissing', async () => {
-      mock.on('GET', '/user/info', notFound, 2);
+      mock.on('GET', '/user/list', notListed, 2);
       mock.on('POST', '/user/new', () => proxyError(409, 'User u already exists'));
       const f = await fail(() => acts.createUser({ userId: 'u', email: null }));
       expect(f.type).toBe('LiteLLMUserMissing');
@@ -348,7 +369,7 @@ describe('activities (stubbed HTTP)', () => {
     });
 
     it('updateUser refuses to create a missing user', async () => {
-      mock.on('GET', '/user/info', notFound);
+      mock.on('GET', '/user/list', notListed);
       const f = await fail(() => acts.updateUser({ userId: 'u', maxBudget: 1e9 }));
       expect(f.type).toBe('LiteLLMNotFound');
       expect(mock.requests.filter((r) => r.path === '/user/update')).toHaveLength(0);

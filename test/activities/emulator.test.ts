@@ -634,7 +634,7 @@ describe('keys', () => {
 
 describe('failure classes', () => {
   it('429 → LiteLLMRateLimited with Retry-After as the next retry delay', async () => {
-    emu.faults.add({ route: '/user/info', kind: 'rate_limit', retryAfterSeconds: 2, times: 1 });
+    emu.faults.add({ route: '/user/list', kind: 'rate_limit', retryAfterSeconds: 2, times: 1 });
     const f = await fails(() => acts.getUser({ userId: 'u1' }));
     expect(f.type).toBe('LiteLLMRateLimited');
     expect(f.nonRetryable).toBe(false);
@@ -642,7 +642,7 @@ describe('failure classes', () => {
   });
 
   it('in a local activity an hour-long Retry-After waits at most 10 s: the worker, not the server, retries it', async () => {
-    emu.faults.add({ route: '/user/info', kind: 'rate_limit', retryAfterSeconds: 3600, times: 1 });
+    emu.faults.add({ route: '/user/list', kind: 'rate_limit', retryAfterSeconds: 3600, times: 1 });
     const f = (await caught(
       run(() => acts.readMigrationState({ userId: 'u1', teamId: 't' }), { isLocal: true })
     )) as ApplicationFailure;

@@ -156,6 +156,13 @@ async function readUserBudget(run: ScriptRun, userId: string): Promise<unknown> 
   return (r.body as z.infer<typeof S.UserInfoResponse>).user_info?.max_budget ?? null;
 }
 
+/** The ids `/user/list?user_ids=` answers for `part` (readUser picks the exact one among them). */
+async function listedUserIds(run: ScriptRun, part: string): Promise<unknown> {
+  const r = await run.call('GET', `/user/list?user_ids=${encodeURIComponent(part)}&page_size=100`);
+  if (r.status !== 200) return { status: r.status };
+  return (r.body as z.infer<typeof S.UserListResponse>).users.map((u) => u.user_id).sort();
+}
+
 async function budgetRowIds(run: ScriptRun): Promise<Set<string>> {
   const r = await run.call('GET', '/budget/list');
   return new Set((r.body as Array<{ budget_id: string }>).map((b) => b.budget_id));
@@ -234,6 +241,12 @@ export const SCRIPTS: Script[] = [
         user_email: email,
       });
       await r.step('user/info', 'GET', `/user/info?user_id=${q(user)}`, undefined, { schema: S.UserInfoResponse });
+      await r.step('user/list by id', 'GET', `/user/list?user_ids=${q(user)}&page_size=100`, undefined, {
+        schema: S.UserListResponse,
+      });
+      r.record('users listed by their id', await listedUserIds(r, user));
+      r.record('users listed by part of an id, in capitals', await listedUserIds(r, `${r.prefix}-USE`.toUpperCase()));
+      r.record('users listed by an unknown id', await listedUserIds(r, r.id('nobody')));
       await r.step(
         'user/update 10',
         'POST',
@@ -417,6 +430,10 @@ export function checkClientReliance(observations: Observation[], version: string
   ).toBe(true);
   expect(at('team/info unknown').status).toBe(404);
   expect(at('user/info unknown').status).toBe(404);
+  // readUser reads `/user/list?user_ids=`: a case-insensitive substring match, the exact id picked by the client.
+  expect(at('users listed by their id').state).toEqual(expect.arrayContaining(['<run>-user']));
+  expect(at('users listed by part of an id, in capitals').state).toEqual(expect.arrayContaining(['<run>-user']));
+  expect(at('users listed by an unknown id').state).toEqual([]);
   expect(at('key/info unknown key').status).toBe(404);
   for (const missing of [
     'team/delete missing',

@@ -145,6 +145,25 @@ describe('/user/* (reference §3)', () => {
     });
   });
 
+  describe('GET /user/list?user_ids=', () => {
+    it('matches each comma-separated part as a case-insensitive substring; key_count of the listed rows', async () => {
+      for (const id of ['probe-u1', 'probe-u2', 'other']) {
+        await post(ctx.emu, '/user/new', { user_id: id, auto_create_key: id === 'probe-u1' });
+      }
+      const ids = async (query: string) => {
+        const reply = await get(ctx.emu, `/user/list?${query}`);
+        expect(reply.status).toBe(200);
+        return (reply.body.users as Array<{ user_id: string }>).map((u) => u.user_id).sort();
+      };
+      await expect(ids('user_ids=probe-u1')).resolves.toEqual(['probe-u1']);
+      await expect(ids('user_ids=PROBE-U')).resolves.toEqual(['probe-u1', 'probe-u2']);
+      await expect(ids('user_ids=u2,OTH')).resolves.toEqual(['other', 'probe-u2']);
+      await expect(ids('user_ids=nobody')).resolves.toEqual([]);
+      const one = await get(ctx.emu, '/user/list?user_ids=probe-u1');
+      expect(one.body).toMatchObject({ total: 1, total_pages: 1, users: [{ user_id: 'probe-u1', key_count: 1 }] });
+    });
+  });
+
   describe('POST /user/update', () => {
     beforeEach(() => {
       ctx.emu.seed.user({

@@ -74,9 +74,9 @@ describe('createEntries', () => {
   it.each([
     ['read team', '/team/info', 0],
     ['create or update team', '/team/new', 0],
-    ['check user', '/user/info', 0],
+    ['check user', '/user/list', 0],
     ['create user', '/user/new', 0],
-    ['verify user exists', '/user/info', 1],
+    ['verify user exists', '/user/list', 1],
     ['add user to team', '/team/member_add', 0],
     ['delete previous key', '/key/delete', 0],
     ['generate key', '/key/generate', 0],

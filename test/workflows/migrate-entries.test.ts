@@ -141,7 +141,7 @@ describe('migrateEntries', () => {
   });
 
   it.each([
-    ['read user, team and keys (the user)', '/user/info', 0],
+    ['read user, team and keys (the user)', '/user/list', 0],
     ['read user, team and keys (the team)', '/team/info', 0],
     ['read user, team and keys (the keys)', '/key/list', 0],
     ['create or update team', '/team/new', 0],
