@@ -22,7 +22,7 @@ import { z } from 'zod';
 import type { StateSnapshot } from '../emulator';
 import { LiteLLMWorkflowsClient } from '../src/client';
 import { freePort } from '../scripts/processes';
-import { EAGER_DEV_SERVER_ARGS } from '../scripts/temporal-cli';
+import { FAST_DEV_SERVER_ARGS } from '../scripts/temporal-cli';
 import { loadWorkerConfig } from '../src/config';
 import { configOrExit, parseEnv, positiveInt } from '../src/config-fields';
 import { workflowBundleOptions } from '../src/workflow-bundle';
@@ -117,7 +117,7 @@ async function main(): Promise<number> {
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     const [env, emulator, bundle] = await Promise.all([
       createTestEnvironment({
-        extraArgs: [...EAGER_DEV_SERVER_ARGS, '--metrics-port', String(metricsPort), ...devServerArgs],
+        extraArgs: [...FAST_DEV_SERVER_ARGS, '--metrics-port', String(metricsPort), ...devServerArgs],
       }),
       forkChild(require.resolve('./emulator-process'), {
         BENCH_MASTER_KEY: MASTER_KEY,

@@ -15,7 +15,7 @@ import { configOrExit, loadDevConfig } from '../src/config';
 import { readDevSession, removeDevSession, writeDevSession } from '../src/dev-session';
 import { searchAttributeCliArgs } from '../src/search-attributes';
 import { portIsFree, startProcess, startWorkerProcess, waitForPort, type ManagedProcess } from './processes';
-import { EAGER_DEV_SERVER_ARGS, requireTemporalCli } from './temporal-cli';
+import { FAST_DEV_SERVER_ARGS, requireTemporalCli } from './temporal-cli';
 
 const HOST = '127.0.0.1';
 const DEV = configOrExit(loadDevConfig);
@@ -161,7 +161,7 @@ async function main(): Promise<void> {
         '--log-level',
         'error',
         ...searchAttributeCliArgs(),
-        ...EAGER_DEV_SERVER_ARGS,
+        ...FAST_DEV_SERVER_ARGS,
       ],
       // Its own process group: Ctrl-C reaches only this script, which stops the worker before the server.
       { stdio: ['ignore', 'ignore', 'pipe'], detached: true }

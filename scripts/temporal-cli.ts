@@ -13,16 +13,22 @@ import { delimiter, join } from 'node:path';
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 
 /**
- * `temporal server start-dev` settings that save round trips: an activity scheduled by a workflow task is
- * handed back to the same worker in the answer (eager activity dispatch), and a client sharing its
- * connection with a worker gets the first workflow task in the start answer (eager workflow start).
- * Production servers: the same dynamic-config keys (see the README).
+ * `temporal server start-dev` settings that save round trips and waits: an activity scheduled by a workflow
+ * task is handed back to the same worker in the answer (eager activity dispatch); a client sharing its
+ * connection with a worker gets the first workflow task in the start answer (eager workflow start); and the
+ * history shard loads its new transfer tasks (the dispatch of every workflow and activity task) up to 500
+ * times a second instead of 20. The dev server has ONE history shard, so at 20 loads a second a busy server
+ * holds each workflow task 30–50 ms before dispatching it (a 400-user fleet: 18.4 → 25 migrations/s; a
+ * cluster with hundreds of shards has that rate per shard). Production servers: the same dynamic-config keys
+ * (see the README).
  */
-export const EAGER_DEV_SERVER_ARGS = [
+export const FAST_DEV_SERVER_ARGS = [
   '--dynamic-config-value',
   'system.enableActivityEagerExecution=true',
   '--dynamic-config-value',
   'system.enableEagerWorkflowStart=true',
+  '--dynamic-config-value',
+  'history.transferProcessorMaxPollRPS=500',
 ];
 const GO_PACKAGE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
 

@@ -8,7 +8,7 @@ import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { startEmulator, type Emulator } from '../../emulator';
-import { EAGER_DEV_SERVER_ARGS } from '../../scripts/temporal-cli';
+import { FAST_DEV_SERVER_ARGS } from '../../scripts/temporal-cli';
 import { LiteLLMWorkflowsClient } from '../../src/client';
 import { createLiteLLMActivities } from '../../src/worker';
 import { liteLLMConfig, MASTER_KEY, PROVISIONING } from '../helpers/fixtures';
@@ -21,7 +21,7 @@ let emulator: Emulator;
 beforeAll(async () => {
   installCapturingRuntime();
   [env, emulator] = await Promise.all([
-    createTestEnvironment({ extraArgs: EAGER_DEV_SERVER_ARGS }),
+    createTestEnvironment({ extraArgs: FAST_DEV_SERVER_ARGS }),
     startEmulator({ masterKey: MASTER_KEY }),
   ]);
   await primeDefaultUser(emulator, MASTER_KEY);
