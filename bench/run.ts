@@ -8,7 +8,8 @@
  *
  * Sizes, from flags or environment (flag wins): --latency-ms / BENCH_LATENCY_MS (20), --fan-out-members /
  * BENCH_FAN_OUT_MEMBERS (1000), --fleet-users / BENCH_FLEET_USERS (1000), --migrations / BENCH_MIGRATIONS
- * (100 concurrent), --singles / BENCH_SINGLES (7 single migrations per side). BENCH_DEV_SERVER_ARGS adds
+ * (100 concurrent), --singles / BENCH_SINGLES (21 single migrations per side: an odd count, enough for a
+ * median that one noisy run does not move). BENCH_DEV_SERVER_ARGS adds
  * `temporal server start-dev` arguments; WORKER_* and LITELLM_MAX_CONNECTIONS pass to the worker.
  */
 import { randomUUID } from 'node:crypto';
@@ -74,7 +75,7 @@ function sizes() {
         BENCH_FAN_OUT_MEMBERS: positiveInt.default(1000),
         BENCH_FLEET_USERS: positiveInt.default(1000),
         BENCH_MIGRATIONS: positiveInt.default(100),
-        BENCH_SINGLES: positiveInt.default(7),
+        BENCH_SINGLES: positiveInt.default(21),
       }),
       env
     )

@@ -81,7 +81,7 @@ export function keyActivities(deps: ActivityDeps) {
       return 'updated';
     } catch (e) {
       if (!isUnknownKey(e)) throw e;
-      logEvent('warn', 'updateKey: LiteLLM does not know the key', { tokenHash: toKeyHash(keyOrHash), teamId });
+      logEvent('warn', 'key move: LiteLLM does not know the key', { tokenHash: toKeyHash(keyOrHash), teamId });
       return 'unknown_key';
     }
   }
