@@ -287,10 +287,12 @@ describe('activities (stubbed HTTP)', () => {
       teams: ['x'],
     });
     // `/user/list?user_ids=` matches as a substring: the answer may hold other users than the one asked for.
-    const listed = (...users: ReturnType<typeof row>[]) => () => ({
-      status: 200,
-      body: { users, total: users.length, page: 1, page_size: 100, total_pages: users.length > 0 ? 1 : 0 },
-    });
+    const listed =
+      (...users: ReturnType<typeof row>[]) =>
+      () => ({
+        status: 200,
+        body: { users, total: users.length, page: 1, page_size: 100, total_pages: users.length > 0 ? 1 : 0 },
+      });
     const notListed = listed();
     const userInfo = (id: string) => () => ({ status: 200, body: { user_id: id, user_info: row(id), keys: [] } });
     const snapshot = { userId: 'u', email: 'alice@example.com', maxBudget: 5, spend: 1, teams: ['x'] };
