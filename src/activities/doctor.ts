@@ -8,11 +8,12 @@ import { diagnoseKey, diagnoseUser, type UserFacts } from '../domain/doctor-clas
 import { PROXY_ADMIN_USER_ID } from '../domain/proxy-admin';
 import { addCounts, emptyCounts, type ClassCounts, type DoctorKey, type Finding } from '../domain/doctor-findings';
 import { KEY_LIST_MAX_PAGE_SIZE, USER_LIST_MAX_PAGE_SIZE } from '../litellm/client';
-import { isHttpStatus, LiteLLMHttpError, LiteLLMTransportError } from '../litellm/errors';
+import { LiteLLMHttpError, LiteLLMTransportError } from '../litellm/errors';
 import type { KeyObject, TeamInfoResponse } from '../litellm/schemas';
 import { runActivity } from './failures';
 import { readTeam, toTeamSnapshot } from './teams';
 import type { ActivityDeps } from './types';
+import { readUser } from './users';
 
 /** LiteLLM lookups in flight at once inside one page activity. */
 export const DOCTOR_LOOKUP_CONCURRENCY = 8;
@@ -188,15 +189,7 @@ export function doctorActivities(deps: ActivityDeps) {
         const size = input.pageSize ?? KEY_LIST_MAX_PAGE_SIZE;
         const res = await read(() => client.keyListAll({ page: input.page, size }, { signal }), signal);
         const teamExists = memo(async (teamId) => (await read(() => readTeam(deps, teamId, signal), signal)) !== null);
-        const userExists = memo(async (userId) => {
-          try {
-            const info = await read(() => client.userInfo(userId, { signal }), signal);
-            return info.user_info?.user_id === userId;
-          } catch (e) {
-            if (isHttpStatus(e, 404)) return false;
-            throw e;
-          }
-        });
+        const userExists = memo(async (userId) => (await read(() => readUser(deps, userId, signal), signal)) !== null);
         const keys = res.keys.map(toDoctorKey);
         const findings = await mapBounded(keys, DOCTOR_LOOKUP_CONCURRENCY, async (key) =>
           diagnoseKey(key, {
