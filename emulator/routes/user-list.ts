@@ -1,7 +1,8 @@
 // GET /user/list (internal_user_endpoints.py::get_users), as the real 1.80.9 and 1.108.5 proxies answer it:
 // pages of full user rows with `key_count`, `page_size` 1–100 (default 25), newest first unless `sort_by` says
-// otherwise. `user_ids` is split on commas and each part matches ids case-insensitively as a substring
-// (`?user_ids=probe-u` lists probe-u1 and probe-u2).
+// otherwise. `user_ids` is split on commas and each part is an ILIKE substring pattern, unescaped, as both
+// proxies treat it: case-insensitive, `%` and `_` wildcards, a backslash escaping the next character
+// (`?user_ids=probe-u` lists probe-u1 and probe-u2; `a\b` lists `ab`, not `a\b`).
 import { HttpException, type PydanticError, ValidationFailure } from '../errors';
 import type { Json, UserRow } from '../state';
 import { int, queryParam } from '../validate';
@@ -46,14 +47,30 @@ function compareUsers(column: SortColumn, order: 'asc' | 'desc', rank: Map<strin
   };
 }
 
-/** `user_ids`: null when absent or empty; else its comma-separated parts, trimmed and lower-cased. */
-function idFilter(query: URLSearchParams): string[] | null {
+const literal = (c: string): string => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** One `user_ids` part as PostgreSQL's `ILIKE '%part%'` reads it; null for a trailing lone backslash (no match). */
+function likeContains(part: string): RegExp | null {
+  let source = '';
+  for (let i = 0; i < part.length; i++) {
+    const c = part[i] as string;
+    if (c === '\\') {
+      const next = part[++i];
+      if (next === undefined) return null;
+      source += literal(next);
+    } else source += c === '%' ? '.*' : c === '_' ? '.' : literal(c);
+  }
+  return new RegExp(source, 'is');
+}
+
+/** `user_ids`: null when absent or empty; else one pattern per comma-separated, trimmed part. */
+function idFilter(query: URLSearchParams): Array<RegExp | null> | null {
   const raw = query.getAll('user_ids').pop();
   const parts = (raw ?? '')
     .split(',')
-    .map((p) => p.trim().toLowerCase())
+    .map((p) => p.trim())
     .filter(Boolean);
-  return parts.length > 0 ? parts : null;
+  return parts.length > 0 ? parts.map(likeContains) : null;
 }
 
 function list({ store, query }: RouteContext): Json {
@@ -73,7 +90,7 @@ function list({ store, query }: RouteContext): Json {
   const rank = new Map([...store.users.keys()].map((id, i) => [id, i]));
   const wanted = idFilter(query);
   const users = [...store.users.values()]
-    .filter((u) => wanted === null || wanted.some((part) => u.user_id.toLowerCase().includes(part)))
+    .filter((u) => wanted === null || wanted.some((pattern) => pattern?.test(u.user_id)))
     .sort(compareUsers(sortBy as SortColumn, sortOrder, rank));
   const pageUsers = users.slice((page - 1) * pageSize, page * pageSize);
   const keyCount = new Map<string, number>(pageUsers.map((u) => [u.user_id, 0]));

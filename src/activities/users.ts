@@ -10,17 +10,24 @@ import { notFoundFailure, runActivity, userMissingFailure } from './failures';
 import type { ActivityDeps, UserSnapshot } from './types';
 
 /**
+ * Ids `/user/list?user_ids=` finds: LiteLLM splits the parameter on commas and matches each part with ILIKE,
+ * where a backslash escapes the next character (both real proxies list nobody for `a\b`); `%` and `_` only
+ * widen the match, and the exact id is picked from the answer.
+ */
+const LISTABLE_USER_ID = /^[^,\\]+$/;
+
+/**
  * The user's row as a snapshot; null when LiteLLM does not know the user. Read from `/user/list?user_ids=`,
  * whose answer stays small, rather than `/user/info`, which carries every member of every team of the user
- * (the default team: every user). `/user/info` answers only when the list cannot: an id with a comma, or more
- * matching users than one page holds without the exact one among them.
+ * (the default team: every user). `/user/info` answers only when the list cannot: an id with a comma or a
+ * backslash, or more matching users than one page holds without the exact one among them.
  */
 export async function readUser(
   deps: Pick<ActivityDeps, 'client'>,
   userId: string,
   signal: AbortSignal | undefined
 ): Promise<UserSnapshot | null> {
-  if (!userId.includes(',')) {
+  if (LISTABLE_USER_ID.test(userId)) {
     const page = await deps.client.userRowsMatching(userId, { signal });
     const row = page.users.find((u) => u.user_id === userId);
     if (row) return toUserSnapshot(row);

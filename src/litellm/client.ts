@@ -291,12 +291,15 @@ export class LiteLLMClient {
   /**
    * `GET /user/list?user_ids=<id>`: the user's row alone, without what `/user/info` adds (each of the user's
    * teams with every member, which grows with the default team). LiteLLM matches `user_ids` as a
-   * case-insensitive substring and splits it on commas, so the answer may hold other users: the caller picks
-   * the exact id, and an id with a comma cannot be asked this way.
+   * case-insensitive pattern (ILIKE: `%` and `_` are wildcards, a backslash escapes) and splits it on commas,
+   * so the answer may hold other users: the caller picks the exact id. An id with a comma or a backslash
+   * cannot be asked this way.
    */
   async userRowsMatching(userId: string, opts: CallOptions = {}) {
     const id = validateId('userId', userId);
-    if (id.includes(',')) throw new LiteLLMInputError('userId', 'must not contain a comma to be listed by id');
+    if (/[,\\]/.test(id)) {
+      throw new LiteLLMInputError('userId', 'must not contain a comma or a backslash to be listed by id');
+    }
     return this.http.get('/user/list', { user_ids: id, page_size: USER_LIST_MAX_PAGE_SIZE }, S.UserListResponse, opts);
   }
 

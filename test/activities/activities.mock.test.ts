@@ -332,6 +332,12 @@ describe('activities (stubbed HTTP)', () => {
       expect(mock.requests.map((r) => r.path)).toEqual(['/user/info?user_id=a%2Cb']);
     });
 
+    it("an id with a backslash (an escape in LiteLLM's pattern) is read with /user/info", async () => {
+      mock.on('GET', '/user/info', userInfo('a\\b'));
+      await expect(run(() => acts.getUser({ userId: 'a\\b' }))).resolves.toMatchObject({ userId: 'a\\b' });
+      expect(mock.requests.map((r) => r.path)).toEqual(['/user/info?user_id=a%5Cb']);
+    });
+
     it('createUser: existing user → existed, no user/new', async () => {
       mock.on('GET', '/user/list', listed(row('u')));
       await expect(run(() => acts.createUser({ userId: 'u', email: 'alice@example.com' }))).resolves.toEqual({

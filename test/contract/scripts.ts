@@ -247,6 +247,12 @@ export const SCRIPTS: Script[] = [
       r.record('users listed by their id', await listedUserIds(r, user));
       r.record('users listed by part of an id, in capitals', await listedUserIds(r, `${r.prefix}-USE`.toUpperCase()));
       r.record('users listed by an unknown id', await listedUserIds(r, r.id('nobody')));
+      // ILIKE, unescaped: `%` is a wildcard, and a backslash escapes, so an id holding one is not listed by it.
+      const backslashed = r.id('back\\slash');
+      r.onCleanup(() => r.call('POST', '/user/delete', { user_ids: [backslashed] }));
+      await r.call('POST', '/user/new', { ...base, user_id: backslashed });
+      r.record('users listed by a pattern with %', await listedUserIds(r, `${r.prefix}-us%r`));
+      r.record('users listed by an id with a backslash', await listedUserIds(r, backslashed));
       await r.step(
         'user/update 10',
         'POST',
@@ -434,6 +440,8 @@ export function checkClientReliance(observations: Observation[], version: string
   expect(at('users listed by their id').state).toEqual(expect.arrayContaining(['<run>-user']));
   expect(at('users listed by part of an id, in capitals').state).toEqual(expect.arrayContaining(['<run>-user']));
   expect(at('users listed by an unknown id').state).toEqual([]);
+  expect(at('users listed by a pattern with %').state).toEqual(expect.arrayContaining(['<run>-user']));
+  expect(at('users listed by an id with a backslash').state).toEqual([]);
   expect(at('key/info unknown key').status).toBe(404);
   for (const missing of [
     'team/delete missing',

@@ -159,6 +159,14 @@ describe('/user/* (reference §3)', () => {
       await expect(ids('user_ids=PROBE-U')).resolves.toEqual(['probe-u1', 'probe-u2']);
       await expect(ids('user_ids=u2,OTH')).resolves.toEqual(['other', 'probe-u2']);
       await expect(ids('user_ids=nobody')).resolves.toEqual([]);
+      // ILIKE, unescaped, as both real proxies: `%` and `_` are wildcards, a backslash escapes the next character.
+      await post(ctx.emu, '/user/new', { user_id: 'odd\\back', auto_create_key: false });
+      await post(ctx.emu, '/user/new', { user_id: 'oddback', auto_create_key: false });
+      await expect(ids('user_ids=probe%251')).resolves.toEqual(['probe-u1']);
+      await expect(ids('user_ids=probe_u2')).resolves.toEqual(['probe-u2']);
+      await expect(ids('user_ids=odd%5Cback')).resolves.toEqual(['oddback']);
+      await expect(ids('user_ids=odd%5C%5Cback')).resolves.toEqual(['odd\\back']);
+      await expect(ids('user_ids=odd%5C')).resolves.toEqual([]);
       const one = await get(ctx.emu, '/user/list?user_ids=probe-u1');
       expect(one.body).toMatchObject({ total: 1, total_pages: 1, users: [{ user_id: 'probe-u1', key_count: 1 }] });
     });
