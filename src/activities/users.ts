@@ -147,7 +147,8 @@ export function userActivities(deps: ActivityDeps) {
         await client.userUpdate({ userId: input.userId, maxBudget: input.maxBudget, spend: input.spend }, { signal });
         if (input.maxBudget !== null) return;
         const after = await readUser(deps, input.userId, signal);
-        if (after?.maxBudget == null) return;
+        if (after === null) throw notFoundFailure('updateUser', 'user', { userId: input.userId });
+        if (after.maxBudget === null) return;
         logEvent('info', 'updateUser: LiteLLM kept the budget on null, writing the unlimited sentinel', {
           userId: input.userId,
         });

@@ -7,6 +7,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { errors as undiciErrors } from 'undici';
 import { createActivities } from '../../src/activities';
 import { toFailure } from '../../src/activities/failures';
+import { UNLIMITED_USER_BUDGET } from '../../src/domain/budgets';
 import {
   LiteLLMHttpError,
   LiteLLMInputError,
@@ -381,6 +382,23 @@ describe('activities (stubbed HTTP)', () => {
       const f = await fail(() => acts.updateUser({ userId: 'u', maxBudget: 1e9 }));
       expect(f.type).toBe('LiteLLMNotFound');
       expect(mock.requests.filter((r) => r.path === '/user/update')).toHaveLength(0);
+    });
+
+    it('updateUser to unlimited: a budget kept on null gets the sentinel; a user gone meanwhile is not found', async () => {
+      const kept = { ...row('u'), max_budget: 5 };
+      mock.on('GET', '/user/list', listed(kept), 2);
+      mock.on('POST', '/user/update', () => ({ status: 200, body: { user_id: 'u' } }), 2);
+      await run(() => acts.updateUser({ userId: 'u', maxBudget: null }));
+      const updates = mock.requests.filter((r) => r.path === '/user/update').map((r) => r.body);
+      expect(updates).toEqual([
+        { user_id: 'u', max_budget: null },
+        { user_id: 'u', max_budget: UNLIMITED_USER_BUDGET },
+      ]);
+      mock.on('GET', '/user/list', listed(kept));
+      mock.on('POST', '/user/update', () => ({ status: 200, body: { user_id: 'u' } }));
+      mock.on('GET', '/user/list', notListed);
+      const f = await fail(() => acts.updateUser({ userId: 'u', maxBudget: null }));
+      expect(f.type).toBe('LiteLLMNotFound');
     });
 
     it('deleteUser: 404 → deleted false', async () => {

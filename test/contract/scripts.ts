@@ -436,7 +436,7 @@ export function checkClientReliance(observations: Observation[], version: string
   ).toBe(true);
   expect(at('team/info unknown').status).toBe(404);
   expect(at('user/info unknown').status).toBe(404);
-  // readUser reads `/user/list?user_ids=`: a case-insensitive substring match, the exact id picked by the client.
+  // readUser reads `/user/list?user_ids=`: a case-insensitive ILIKE pattern, the exact id picked by the client.
   expect(at('users listed by their id').state).toEqual(expect.arrayContaining(['<run>-user']));
   expect(at('users listed by part of an id, in capitals').state).toEqual(expect.arrayContaining(['<run>-user']));
   expect(at('users listed by an unknown id').state).toEqual([]);

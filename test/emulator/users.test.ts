@@ -146,7 +146,7 @@ describe('/user/* (reference §3)', () => {
   });
 
   describe('GET /user/list?user_ids=', () => {
-    it('matches each comma-separated part as a case-insensitive substring; key_count of the listed rows', async () => {
+    it('matches each comma-separated part as an unescaped ILIKE substring pattern; key_count of the listed rows', async () => {
       for (const id of ['probe-u1', 'probe-u2', 'other']) {
         await post(ctx.emu, '/user/new', { user_id: id, auto_create_key: id === 'probe-u1' });
       }
