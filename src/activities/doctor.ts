@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events';
 import { diagnoseKey, diagnoseUser, type UserFacts } from '../domain/doctor-classify';
 import { PROXY_ADMIN_USER_ID } from '../domain/proxy-admin';
 import { addCounts, emptyCounts, type ClassCounts, type DoctorKey, type Finding } from '../domain/doctor-findings';
-import { KEY_LIST_MAX_PAGE_SIZE, USER_LIST_MAX_PAGE_SIZE } from '../litellm/client';
+import { isLastPage, KEY_LIST_MAX_PAGE_SIZE, USER_LIST_MAX_PAGE_SIZE } from '../litellm/client';
 import { LiteLLMHttpError, LiteLLMTransportError } from '../litellm/errors';
 import type { KeyObject, TeamInfoResponse } from '../litellm/schemas';
 import { runActivity } from './failures';
@@ -100,10 +100,6 @@ function toDoctorKey(k: KeyObject): DoctorKey {
     teamId: k.team_id ?? null,
     createdAt: k.created_at ?? null,
   };
-}
-
-function isLastPage(page: number, rows: number, size: number, totalPages: number | null | undefined): boolean {
-  return totalPages != null ? page >= totalPages : rows < size;
 }
 
 export function doctorActivities(deps: ActivityDeps) {

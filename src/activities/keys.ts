@@ -5,7 +5,7 @@
  * the plaintext is returned only by `generateKey`, the one caller that needs it.
  */
 import { byorKeyAlias, openHandsCloudKeyAlias } from '../domain/aliases';
-import { KEY_LIST_MAX_PAGE_SIZE, validateId } from '../litellm/client';
+import { isLastPage, KEY_LIST_MAX_PAGE_SIZE, validateId } from '../litellm/client';
 import { isDeletedKeyInfo, isHttpStatus, isKeyAliasTaken, isUnknownKey, LiteLLMHttpError } from '../litellm/errors';
 import { deriveKey, hashKey, isPlaintextKey, toKeyHash } from '../litellm/keys';
 import type { KeyObject } from '../litellm/schemas';
@@ -46,8 +46,9 @@ export async function listKeys(
   for (let page = 1; page <= MAX_KEY_LIST_PAGES; page++) {
     const res = await deps.client.keyList({ userId, page, size: KEY_LIST_MAX_PAGE_SIZE }, { signal });
     for (const k of res.keys) if (!seen.has(k.token)) seen.set(k.token, toKeySummary(k));
-    const last = res.total_pages != null ? page >= res.total_pages : res.keys.length < KEY_LIST_MAX_PAGE_SIZE;
-    if (last || res.keys.length === 0) return [...seen.values()];
+    if (res.keys.length === 0 || isLastPage(page, res.keys.length, KEY_LIST_MAX_PAGE_SIZE, res.total_pages)) {
+      return [...seen.values()];
+    }
   }
   throw ApplicationFailure.retryable(
     `listUserKeys: more than ${MAX_KEY_LIST_PAGES} pages of keys`,

@@ -2,7 +2,7 @@
  * User activities. Idempotency rule of each is in docs/activities.md.
  */
 import { UNLIMITED_USER_BUDGET } from '../domain/budgets';
-import { USER_LIST_MAX_PAGE_SIZE } from '../litellm/client';
+import { isLastPage, USER_LIST_MAX_PAGE_SIZE } from '../litellm/client';
 import { isDuplicateEmail, isHttpStatus, isUserAlreadyExists } from '../litellm/errors';
 import type { UserRow } from '../litellm/schemas';
 import { isFirstAttempt, logEvent } from './context';
@@ -31,9 +31,8 @@ export async function readUser(
     const page = await deps.client.userRowsMatching(userId, { signal });
     const row = page.users.find((u) => u.user_id === userId);
     if (row) return toUserSnapshot(row);
-    const sawEveryMatch =
-      page.total != null ? page.users.length >= page.total : page.users.length < USER_LIST_MAX_PAGE_SIZE;
-    if (sawEveryMatch) return null;
+    // Every match was on this first page: the user is not among them.
+    if (isLastPage(1, page.users.length, USER_LIST_MAX_PAGE_SIZE, page.total_pages)) return null;
   }
   let res;
   try {

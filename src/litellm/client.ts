@@ -36,6 +36,14 @@ function checkPage(page: number, size: number, max: number, sizeField: string): 
   }
 }
 
+/**
+ * Whether page `page` of a LiteLLM list answer (`rows` rows asked `size` at a time) is its last: by
+ * `total_pages` when the answer has it, else by a short page.
+ */
+export function isLastPage(page: number, rows: number, size: number, totalPages: number | null | undefined): boolean {
+  return totalPages != null ? page >= totalPages : rows < size;
+}
+
 export interface LiteLLMClientOptions {
   /** Use this dispatcher instead of an own `Pool` (tests: undici `MockAgent`). The client does not close it. */
   dispatcher?: Dispatcher;
